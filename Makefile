@@ -1,0 +1,60 @@
+# Lazarus — instance high availability for OpenStack.
+# `make help` lists the targets.
+
+GO        ?= go
+BIN       := bin
+BINARIES  := $(notdir $(wildcard cmd/lazarus*))
+PKGS      := ./...
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export TEST_RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672/
+export GOFLAGS ?= -buildvcs=false
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build every binary into bin/.
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
+
+.PHONY: services
+services: ## Install (apt) and start what the tests need: PostgreSQL, RabbitMQ, ipmi_sim, fence-agents, openstack CLI.
+	@bash test/services.sh
+
+.PHONY: test
+test: services ## Run every test against real PostgreSQL, RabbitMQ and ipmi_sim (installs and starts them if missing).
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+.PHONY: test/race
+test/race: services ## Run the tests with the race detector.
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+.PHONY: lint
+lint: ## gofmt, go vet and staticcheck.
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
+
+.PHONY: bench
+bench: services ## Run the benchmarks that print figures (API, fencing, engine, monitors).
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m $(PKGS)
+
+.PHONY: fuzz
+fuzz: ## Fuzz the decoders for 30s each.
+	$(GO) test ./cmd/internal/config -run '^$$' -fuzz FuzzParse -fuzztime 30s
+
+.PHONY: generate
+generate: ## Regenerate etc/lazarus.conf.sample from the option definitions.
+	$(GO) run ./cmd/lazarus-manage config sample > etc/lazarus.conf.sample
+
+.PHONY: verify
+verify: generate ## Fail if generated files are stale.
+	git diff --exit-code etc/
+
+.PHONY: clean
+clean: ## Remove build output.
+	rm -rf $(BIN)

@@ -1,0 +1,51 @@
+package config
+
+import "time"
+
+// Fencing is the [fencing] section.
+type Fencing struct {
+	RequireFencing    bool          `ini:"require_fencing" default:"true" help:"Evacuate a failed host's instances only after it is proven off (BMC read back off, a fence agent succeeded, or an operator confirmed). false is Masakari's trust-the-monitor behaviour, for sites that fence elsewhere."`
+	SecretKeyFile     string        `ini:"secret_key_file" default:"/etc/lazarus/fence.key" help:"File holding the 32-byte key (raw or base64) that encrypts fence device passwords at rest (AES-256-GCM)."`
+	PowerOffTimeout   time.Duration `ini:"power_off_timeout" default:"20s" min:"1" help:"How long a device may take to read back power off after the off command."`
+	PollInterval      time.Duration `ini:"poll_interval" default:"1s" min:"0" help:"Interval between power status reads while waiting for off."`
+	IPMITimeout       time.Duration `ini:"ipmi_timeout" default:"2s" min:"0" help:"Timeout of one IPMI exchange."`
+	IPMIRetries       int           `ini:"ipmi_retries" default:"2" min:"0" help:"Extra attempts of an IPMI exchange that timed out."`
+	AgentTimeout      time.Duration `ini:"agent_timeout" default:"60s" min:"1" help:"How long one fence agent run may take."`
+	ReadinessInterval time.Duration `ini:"readiness_interval" default:"300s" min:"0" help:"How often every fence device is checked (reachable, credentials accepted, status readable). 0 disables the check."`
+}
+
+// Engine is the [engine] section: the durable workflow runtime.
+type Engine struct {
+	LeaseTTL         time.Duration `ini:"lease_ttl" default:"15s" min:"1" help:"How long an engine owns a recovery without renewing its lease; a dead engine's recoveries are resumed by another after this."`
+	PollInterval     time.Duration `ini:"poll_interval" default:"1s" min:"0" help:"How often an engine looks for claimable recoveries when no wake-up arrives."`
+	Workers          int           `ini:"workers" default:"32" min:"1" help:"How many recoveries one engine runs at the same time."`
+	Queue            string        `ini:"queue" default:"lazarus.notifications" help:"Durable quorum queue the monitors publish to and the engine consumes."`
+	Prefetch         int           `ini:"prefetch" default:"64" min:"1" help:"AMQP prefetch of the intake consumer."`
+	MetricsListen    string        `ini:"metrics_listen" default:"127.0.0.1:15869" help:"Address of the engine's Prometheus /metrics endpoint. Empty disables it."`
+	ClearMaintenance bool          `ini:"clear_maintenance" default:"true" help:"Clear on_maintenance, which Lazarus itself set, once the host's nova-compute is up again and its recovery finished."`
+}
+
+// HostFailure is the [host_failure] section.
+type HostFailure struct {
+	EvacuateAllInstances         bool          `ini:"evacuate_all_instances" default:"true" help:"Evacuate instances without HA metadata too (after the HA-enabled ones), as Masakari's default."`
+	HAEnabledInstanceMetadataKey string        `ini:"ha_enabled_instance_metadata_key" default:"HA_Enabled" help:"Server metadata key that marks an instance for HA (true/1/yes/on)."`
+	IgnoreInstancesInErrorState  bool          `ini:"ignore_instances_in_error_state" default:"false" help:"Leave instances in ERROR on the failed host."`
+	AddReservedHostToAggregate   bool          `ini:"add_reserved_host_to_aggregate" default:"false" help:"Add a reserved host to the failed host's aggregates before evacuating to it."`
+	ServiceDisableReason         string        `ini:"service_disable_reason" default:"Masakari detected host failed." help:"Reason recorded on the failed host's nova-compute service."`
+	PriorityMetadataKey          string        `ini:"priority_metadata_key" default:"" help:"Server metadata key holding an integer evacuation priority (higher first). Empty disables."`
+	MaxFailedHostRatio           float64       `ini:"max_failed_host_ratio" default:"0.5" min:"0" max:"1" help:"Storm brake: if more than this share of a segment's hosts are down or in recovery within failure_window, nothing more is fenced automatically."`
+	FailureWindow                time.Duration `ini:"failure_window" default:"600s" min:"1" help:"Window of the storm brake's ratio and of the fence rate limit."`
+	MaxFencesPerWindow           int           `ini:"max_fences_per_window" default:"5" min:"1" help:"At most this many automatic fences per segment within failure_window."`
+	MinHostsForRatio             int           `ini:"min_hosts_for_ratio" default:"4" min:"1" help:"Segments smaller than this skip the ratio brake (one failure in a 2-host segment is 50%) and rely on the rate limit."`
+}
+
+// InstanceFailure is the [instance_failure] section.
+type InstanceFailure struct {
+	ProcessAllInstances          bool   `ini:"process_all_instances" default:"false" help:"Recover every failed instance, not only HA-enabled ones."`
+	HAEnabledInstanceMetadataKey string `ini:"ha_enabled_instance_metadata_key" default:"HA_Enabled" help:"Server metadata key that marks an instance for HA."`
+}
+
+// ProcessFailure is the [process_failure] section.
+type ProcessFailure struct {
+	ServiceDisableReason string `ini:"service_disable_reason" default:"Masakari detected process failed." help:"Reason recorded when nova-compute died and its service is disabled."`
+}

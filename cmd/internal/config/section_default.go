@@ -5,12 +5,13 @@ import "time"
 // Default is the [DEFAULT] section: options every binary reads, and the
 // Masakari engine options kept under their Masakari names.
 type Default struct {
-	Host          string `ini:"host" default:"" help:"This node's name as Nova knows its nova-compute service (monitors). Empty means the system hostname."`
-	AuthStrategy  string `ini:"auth_strategy" default:"keystone" choices:"keystone,noauth2" help:"How the API authenticates requests. noauth2 treats every request as admin and is for development only."`
-	TransportURL  string `ini:"transport_url" default:"" secret:"true" help:"RabbitMQ URL (rabbit://user:pass@host:5672/vhost or amqp://...) used by the engine and the monitors. Contains the broker password, so it is never logged."`
-	Debug         bool   `ini:"debug" default:"false" help:"Log at debug level."`
-	LogFormat     string `ini:"log_format" default:"json" choices:"json,text" help:"Log line format on standard error."`
-	OsapiMaxLimit int    `ini:"osapi_max_limit" default:"1000" min:"1" help:"Maximum number of items a list request returns (and the default limit), as in Masakari."`
+	Host              string `ini:"host" default:"" help:"This node's name as Nova knows its nova-compute service (monitors). Empty means the system hostname."`
+	AuthStrategy      string `ini:"auth_strategy" default:"keystone" choices:"keystone,noauth2" help:"How the API authenticates requests. noauth2 treats every request as admin and is for development only."`
+	TransportURL      string `ini:"transport_url" default:"" secret:"true" help:"RabbitMQ URL (rabbit://user:pass@host:5672/vhost or amqp://...) used by the engine and the monitors. Contains the broker password, so it is never logged."`
+	NotificationQueue string `ini:"notification_queue" default:"lazarus.notifications" help:"Durable quorum queue (default exchange, routing key = queue name) the monitors publish events to and the engine consumes. Invalid events go to <queue>.dead."`
+	Debug             bool   `ini:"debug" default:"false" help:"Log at debug level."`
+	LogFormat         string `ini:"log_format" default:"json" choices:"json,text" help:"Log line format on standard error."`
+	OsapiMaxLimit     int    `ini:"osapi_max_limit" default:"1000" min:"1" help:"Maximum number of items a list request returns (and the default limit), as in Masakari."`
 
 	DuplicateNotificationDetectionInterval time.Duration `ini:"duplicate_notification_detection_interval" default:"180s" min:"0" help:"A notification with the same type, host and payload generated within this interval of an existing one is a duplicate (409)."`
 	ProcessUnfinishedNotificationsInterval time.Duration `ini:"process_unfinished_notifications_interval" default:"120s" min:"1" help:"How often the leader engine retries notifications in error (once) and picks up stale new ones."`

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Notification is a failure report from a monitor (or an operator): the
+// unit of work of the engine.
+type Notification struct {
+	ID                  int64
+	NotificationUUID    string
+	GeneratedTime       time.Time
+	SourceHostUUID      string
+	FailoverSegmentUUID string
+	Type                string
+	Payload             map[string]string
+	Status              string
+	Message             *string
+	EventID             *string
+	CreatedAt           time.Time
+	UpdatedAt           *time.Time
+	DeletedAt           *time.Time
+	Deleted             bool
+}
+
+// notificationColumns are the columns a notification list may sort by.
+var notificationColumns = []string{"id", "notification_uuid", "generated_time", "source_host_uuid", "failover_segment_uuid", "type", "payload", "status", "message", "created_at", "updated_at", "deleted_at", "deleted"}
+
+const notificationSelect = `t.id, t.notification_uuid::text, t.generated_time, t.source_host_uuid::text, t.failover_segment_uuid::text, t.type, t.payload, t.status, t.message, t.event_id, t.created_at, t.updated_at, t.deleted_at, t.deleted`
+
+func scanNotification(row pgx.Row) (*Notification, error) {
+	var n Notification
+	err := row.Scan(&n.ID, &n.NotificationUUID, &n.GeneratedTime, &n.SourceHostUUID, &n.FailoverSegmentUUID, &n.Type, &n.Payload, &n.Status, &n.Message, &n.EventID, &n.CreatedAt, &n.UpdatedAt, &n.DeletedAt, &n.Deleted)
+	if err != nil {
+		return nil, err
+	}
+	if n.Payload == nil {
+		n.Payload = map[string]string{}
+	}
+	n.GeneratedTime = n.GeneratedTime.UTC()
+	n.CreatedAt = n.CreatedAt.UTC()
+	n.UpdatedAt = utcPtr(n.UpdatedAt)
+	n.DeletedAt = utcPtr(n.DeletedAt)
+	return &n, nil
+}
+
+// ErrHostOnMaintenance is wrapped by NotificationInsert's error when the
+// source host is on maintenance. It wraps ErrConflict.
+var ErrHostOnMaintenance = fmt.Errorf("host on maintenance: %w", ErrConflict)
+
+// ErrAlreadyExists is wrapped by NotificationInsert's error when a
+// notification with the same EventID exists: the event was redelivered.
+// The existing notification is returned alongside. It wraps ErrConflict.
+var ErrAlreadyExists = fmt.Errorf("notification already exists: %w", ErrConflict)
+
+// DuplicateError is NotificationInsert's refusal of a duplicate (same type,
+// source host and payload, generated within the window). It wraps
+// ErrConflict; Error is Masakari's message.
+type DuplicateError struct {
+	Existing *Notification
+	Message  string
+}
+
+func (e *DuplicateError) Error() string { return e.Message }
+
+// Unwrap returns ErrConflict.
+func (e *DuplicateError) Unwrap() error { return ErrConflict }
+
+// NotificationInsertParams describe a new notification. The API and the
+// engine's intake both use it.
+type NotificationInsertParams struct {
+	Type          string // COMPUTE_HOST, VM or PROCESS
+	Hostname      string // the source host's name
+	GeneratedTime time.Time
+	Payload       map[string]string
+	// EventID is the optional idempotency id of a monitor event; a second
+	// insert with the same id returns the first notification and
+	// ErrAlreadyExists.
+	EventID string
+	// DuplicateWindow is [DEFAULT] duplicate_notification_detection_interval.
+	DuplicateWindow time.Duration
+}
+
+// NotificationInsert checks and inserts a notification with status new, in
+// one transaction, and announces it on ChannelNotification in that same
+// transaction. Inserts for one host name are serialized with a
+// transaction-scoped advisory lock, so two concurrent identical reports
+// give one notification and one DuplicateError (Masakari's check races).
+//
+// Errors, in the order checked: EventID seen before (the existing
+// notification and an error wrapping ErrAlreadyExists); no live host of
+// that name (ErrNotFound, "Host with name X could not be found."); host on
+// maintenance (ErrHostOnMaintenance); duplicate (*DuplicateError).
+func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertParams) (*Notification, error) {
+	var out *Notification
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, p.Hostname); err != nil {
+			return fmt.Errorf("lock host %s: %w", p.Hostname, err)
+		}
+		if p.EventID != "" {
+			n, err := scanNotification(tx.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t WHERE t.event_id = $1`, p.EventID))
+			switch {
+			case err == nil:
+				out = n
+				return conflict(ErrAlreadyExists, "Notification for event %s already exists.", p.EventID)
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("look up event id: %w", err)
+			}
+		}
+		h, err := hostGetByName(ctx, tx, p.Hostname, "")
+		if err != nil {
+			return err
+		}
+		// Hold the segment (share lock) so a concurrent segment or host
+		// update, which locks it exclusively, cannot pass its in-use check
+		// while this notification is being added; re-read the host after
+		// that lock so its maintenance flag is current.
+		if _, err := segmentGet(ctx, tx, h.FailoverSegmentID, "FOR SHARE"); err != nil {
+			return err
+		}
+		if h, err = hostGetByName(ctx, tx, p.Hostname, ""); err != nil {
+			return err
+		}
+		if h.OnMaintenance {
+			return conflict(ErrHostOnMaintenance, "Notification received from host %s of type '%s' is ignored as the host is already under maintenance.", p.Hostname, p.Type)
+		}
+		payload := p.Payload
+		if payload == nil {
+			payload = map[string]string{}
+		}
+		dup, err := scanNotification(tx.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t
+			WHERE NOT t.deleted AND t.type = $1 AND t.source_host_uuid = $2
+			AND t.generated_time >= $3 AND t.payload = $4::jsonb
+			ORDER BY t.id LIMIT 1`,
+			p.Type, h.UUID, p.GeneratedTime.Add(-p.DuplicateWindow), payload))
+		switch {
+		case err == nil:
+			return &DuplicateError{Existing: dup, Message: fmt.Sprintf("Notification received from host %s of type %s is duplicate.", p.Hostname, p.Type)}
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("check duplicate: %w", err)
+		}
+		var eventID *string
+		if p.EventID != "" {
+			eventID = &p.EventID
+		}
+		out, err = scanNotification(tx.QueryRow(ctx, `INSERT INTO notifications
+			(notification_uuid, generated_time, source_host_uuid, failover_segment_uuid, type, payload, status, event_id)
+			VALUES ($1, $2, $3, $4, $5, $6, 'new', $7)
+			RETURNING `+notificationSelectNoAlias,
+			uuid.NewString(), p.GeneratedTime, h.UUID, h.FailoverSegmentID, p.Type, payload, eventID))
+		if err != nil {
+			return fmt.Errorf("insert notification: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, ChannelNotification, out.NotificationUUID); err != nil {
+			return fmt.Errorf("notify engines: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrAlreadyExists) {
+			return out, err
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+const notificationSelectNoAlias = `id, notification_uuid::text, generated_time, source_host_uuid::text, failover_segment_uuid::text, type, payload, status, message, event_id, created_at, updated_at, deleted_at, deleted`
+
+// NotificationGetByUUID returns a live notification, or an error wrapping
+// ErrNotFound: "No notification with id X.".
+func (s *Store) NotificationGetByUUID(ctx context.Context, id string) (*Notification, error) {
+	if uuid.Validate(id) != nil {
+		return nil, notFound("No notification with id %s.", id)
+	}
+	n, err := scanNotification(s.pool.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t WHERE t.notification_uuid = $1 AND NOT t.deleted`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("No notification with id %s.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get notification: %w", err)
+	}
+	return n, nil
+}
+
+// NotificationListParams filter and page a notification list.
+type NotificationListParams struct {
+	ListParams
+	Status              *string
+	SourceHostUUID      *string
+	FailoverSegmentUUID *string
+	Type                *string
+	// GeneratedSince keeps notifications generated at or after it
+	// (Masakari's "generated-since").
+	GeneratedSince *time.Time
+}
+
+// NotificationList returns the live notifications matching p.
+func (s *Store) NotificationList(ctx context.Context, p *NotificationListParams) ([]*Notification, error) {
+	q := &listQuery{table: "notifications", columns: notificationColumns}
+	for _, f := range []struct {
+		col string
+		val *string
+	}{{"source_host_uuid", p.SourceHostUUID}, {"failover_segment_uuid", p.FailoverSegmentUUID}} {
+		if f.val == nil {
+			continue
+		}
+		if uuid.Validate(*f.val) != nil {
+			// Not a uuid: nothing can match (the column is a uuid).
+			return []*Notification{}, nil
+		}
+		q.where = append(q.where, "t."+f.col+" = "+q.arg(*f.val))
+	}
+	if p.Type != nil {
+		q.where = append(q.where, "t.type = "+q.arg(*p.Type))
+	}
+	if p.Status != nil {
+		q.where = append(q.where, "t.status = "+q.arg(*p.Status))
+	}
+	if p.GeneratedSince != nil {
+		q.where = append(q.where, "t.generated_time >= "+q.arg(*p.GeneratedSince))
+	}
+	return listRows(ctx, s, q, p.ListParams, notificationSelect, "notifications t", scanNotification)
+}

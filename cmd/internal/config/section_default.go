@@ -22,6 +22,7 @@ type Default struct {
 	VerifyInterval                         time.Duration `ini:"verify_interval" default:"1s" min:"0" help:"Polling interval of every confirm loop (evacuation, stop, start, service disabled)."`
 	WaitPeriodAfterPowerOff                time.Duration `ini:"wait_period_after_power_off" default:"180s" min:"1" help:"How long an instance may take to stop (instance failure flow)."`
 	WaitPeriodAfterPowerOn                 time.Duration `ini:"wait_period_after_power_on" default:"60s" min:"1" help:"How long an instance may take to become ACTIVE after start (instance failure flow)."`
+	WaitPeriodAfterServiceUpdate           time.Duration `ini:"wait_period_after_service_update" default:"180s" min:"1" help:"How long the process flow waits for nova-compute to read back disabled. Unlike Masakari, the host flow never sleeps this long: it forces the service down instead."`
 	HostFailureRecoveryThreads             int           `ini:"host_failure_recovery_threads" default:"3" min:"1" help:"How many instances of one failed host are evacuated at the same time."`
 }
 

@@ -16,13 +16,17 @@ type Fencing struct {
 
 // Engine is the [engine] section: the durable workflow runtime.
 type Engine struct {
-	LeaseTTL         time.Duration `ini:"lease_ttl" default:"15s" min:"1" help:"How long an engine owns a recovery without renewing its lease; a dead engine's recoveries are resumed by another after this."`
-	PollInterval     time.Duration `ini:"poll_interval" default:"1s" min:"0" help:"How often an engine looks for claimable recoveries when no wake-up arrives."`
-	Workers          int           `ini:"workers" default:"32" min:"1" help:"How many recoveries one engine runs at the same time."`
-	Queue            string        `ini:"queue" default:"lazarus.notifications" help:"Durable quorum queue the monitors publish to and the engine consumes."`
-	Prefetch         int           `ini:"prefetch" default:"64" min:"1" help:"AMQP prefetch of the intake consumer."`
-	MetricsListen    string        `ini:"metrics_listen" default:"127.0.0.1:15869" help:"Address of the engine's Prometheus /metrics endpoint. Empty disables it."`
-	ClearMaintenance bool          `ini:"clear_maintenance" default:"true" help:"Clear on_maintenance, which Lazarus itself set, once the host's nova-compute is up again and its recovery finished."`
+	LeaseTTL                 time.Duration `ini:"lease_ttl" default:"15s" min:"1" help:"How long an engine owns a recovery without renewing its lease; a dead engine's recoveries are resumed by another after this."`
+	PollInterval             time.Duration `ini:"poll_interval" default:"1s" min:"0" help:"How often an engine looks for claimable recoveries when no wake-up arrives."`
+	Workers                  int           `ini:"workers" default:"32" min:"1" help:"How many recoveries one engine runs at the same time."`
+	Prefetch                 int           `ini:"prefetch" default:"64" min:"1" help:"AMQP prefetch of the intake consumer."`
+	MetricsListen            string        `ini:"metrics_listen" default:"127.0.0.1:15869" help:"Address of the engine's Prometheus /metrics endpoint. Empty disables it."`
+	ClearMaintenance         bool          `ini:"clear_maintenance" default:"true" help:"Clear on_maintenance, which Lazarus itself set, once the host's nova-compute is up again (not forced down) and its recovery finished."`
+	ClearMaintenanceInterval time.Duration `ini:"clear_maintenance_interval" default:"60s" min:"1" help:"How often the leader engine looks for hosts whose maintenance it may clear."`
+	HoldRecheckInterval      time.Duration `ini:"hold_recheck_interval" default:"10s" min:"0" help:"How often a held recovery (fencing failed, storm brake) is re-evaluated: an operator's fence confirmation or a lifted brake lets it proceed."`
+	VerdictTimeout           time.Duration `ini:"verdict_timeout" default:"90s" min:"0" help:"How long a reported host that still has BMC power on and a live nova-compute heartbeat is watched for Nova to see it down; after that it is judged alive and not evacuated."`
+	LeaderLeaseTTL           time.Duration `ini:"leader_lease_ttl" default:"15s" min:"1" help:"Lease of the leader engine, which alone runs the periodic tasks (retry, expiry, clearing maintenance)."`
+	EngineID                 string        `ini:"engine_id" default:"" help:"Name of this engine in leases and journals. Empty means hostname-pid."`
 }
 
 // HostFailure is the [host_failure] section.
@@ -36,6 +40,7 @@ type HostFailure struct {
 	MaxFailedHostRatio           float64       `ini:"max_failed_host_ratio" default:"0.5" min:"0" max:"1" help:"Storm brake: if more than this share of a segment's hosts are down or in recovery within failure_window, nothing more is fenced automatically."`
 	FailureWindow                time.Duration `ini:"failure_window" default:"600s" min:"1" help:"Window of the storm brake's ratio and of the fence rate limit."`
 	MaxFencesPerWindow           int           `ini:"max_fences_per_window" default:"5" min:"1" help:"At most this many automatic fences per segment within failure_window."`
+	EvacuateAttempts             int           `ini:"evacuate_attempts" default:"2" min:"1" help:"How many targets one instance is tried on: after an evacuation fails while the instance is still on the failed host, another target is tried, up to this many in all."`
 	MinHostsForRatio             int           `ini:"min_hosts_for_ratio" default:"4" min:"1" help:"Segments smaller than this skip the ratio brake (one failure in a 2-host segment is 50%) and rely on the rate limit."`
 }
 

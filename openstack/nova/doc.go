@@ -1,0 +1,30 @@
+// Package nova is Lazarus's client of the OpenStack Compute API, built on
+// gophercloud v2: compute services (force down, disable, enable), servers
+// (list by host across all tenants and pages, evacuate, start, stop, reset
+// state, lock), migrations, hypervisors and aggregates.
+//
+// # Overview
+//
+// New authenticates once against Keystone v3 with password credentials and
+// keeps that provider, re-authenticating only when the token expires
+// (Masakari fetches a new token for every call). Every request carries an
+// HTTP timeout and compute microversion 2.53 (Microversion), which New
+// checks against Nova's version document.
+//
+// # Request bodies
+//
+// Two gophercloud request builders send what Nova does not want, so this
+// package writes those bodies itself:
+//
+//	PUT  /os-services/{uuid}     {"forced_down": false}   (UpdateOpts omits false)
+//	POST /servers/{id}/action    {"evacuate": {}}         (EvacuateOpts adds onSharedStorage,
+//	                             {"evacuate": {"host": h}} rejected since 2.14)
+//
+// # Failure handling
+//
+// Errors wrap gophercloud's HTTP errors, so callers branch on the status
+// with gophercloud.ResponseCodeIs (400 "Compute service of <host> is still
+// in use." from Evacuate, 409 from StopServer ...). A missing server,
+// service or aggregate also wraps ErrNotFound, and an already stopped
+// server wraps ErrAlreadyStopped.
+package nova

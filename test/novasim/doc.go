@@ -1,0 +1,59 @@
+// Package novasim is a stateful simulator of the parts of the OpenStack
+// Compute (Nova) API, and of the Keystone v3 token API, that Lazarus uses.
+//
+// # Overview
+//
+// A Sim is an http.Handler. Serve it with httptest.NewServer in tests, or
+// through the lazarus-novasim binary for the demo and the scale benchmark.
+// It answers:
+//
+//	GET  /                          identity version discovery
+//	GET  /v3                        identity v3 version document
+//	POST /v3/auth/tokens            password authentication; the catalog's compute
+//	                                endpoint points back at the simulator
+//	GET  /v3/auth/tokens            token validation (X-Subject-Token)
+//	GET  /compute/v2.1/             compute version document (microversions 2.1-2.95)
+//	GET  /compute/v2.1/os-services  ?binary= &host=
+//	PUT  /compute/v2.1/os-services/{uuid}        microversion >= 2.53
+//	GET  /compute/v2.1/servers/detail            ?all_tenants= &host= &limit= &marker=
+//	GET  /compute/v2.1/servers/{id}
+//	POST /compute/v2.1/servers/{id}/action       evacuate, os-start, os-stop,
+//	                                              os-resetState, lock, unlock
+//	GET  /compute/v2.1/os-migrations             ?instance_uuid= &host= &status= ...
+//	GET  /compute/v2.1/os-hypervisors/detail     ?limit= &marker=
+//	GET  /compute/v2.1/os-aggregates
+//	GET  /compute/v2.1/os-aggregates/{id}
+//	POST /compute/v2.1/os-aggregates/{id}/action add_host, remove_host
+//
+// Every compute call needs a token the simulator issued (401 otherwise), so
+// a client authenticates exactly as against a real cloud.
+//
+// # State model
+//
+// A host is a nova-compute service plus its hypervisor. Its service state
+// follows Nova: "down" when forced down, or when nova-compute died
+// (KillHost) at least Options.ServiceDownTime ago; "up" otherwise.
+//
+//	server:  vm_state active|stopped|error, task_state none
+//	   evacuate (200) ──► task_state rebuilding, migration "accepted",
+//	                      resources claimed on the target
+//	   after the evacuate delay ──► on the target host, migration "done"
+//	                           └──► (failure injected) vm_state error,
+//	                                still on the source, migration "failed"
+//
+// Evacuate follows Nova's rules: 400 "Compute service of <host> is still in
+// use." while the source service is up; 404 for an unknown target host;
+// 400 when the target is the source or is down, disabled, forced down or
+// lacks capacity (real Nova reports the last three asynchronously as
+// NoValidHost; the simulator refuses them synchronously); 409 while the
+// server has a task state. Without a target the simulator schedules to the
+// up, enabled host with the most free RAM that fits the flavor.
+//
+// # Failure handling
+//
+// Tests inject failures with FailEvacuation (the server ends in ERROR) and
+// InjectFault (an HTTP status for matching requests), slow things down with
+// SetEvacuateDelay, and read what happened with EvacuateCalls,
+// EvacuateCount, Requests, Server and Service. WaitIdle waits until every
+// evacuation, start and stop in flight has completed.
+package novasim

@@ -175,7 +175,10 @@ func (b *BMC) start(emu string) error {
 	cmd := exec.Command("ipmi_sim", "-c", filepath.Join(b.Dir, "lan.conf"), "-f", emu, "-s", filepath.Join(b.Dir, "state"), "-n")
 	cmd.Dir = b.Dir
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group, so Close kills ipmi_sim and its hooks together;
+	// Pdeathsig, so a test binary that dies without cleanup leaves no
+	// simulator behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start ipmi_sim: %w", err)
 	}
@@ -384,13 +387,17 @@ set_working_mc 0x20
 // it is gone; "set power 1" starts it. Anything else (reset, boot) is
 // logged and refused.
 const hookScript = `#!/bin/bash
-dir=$(cd "$(dirname "$0")" && pwd)
-[ -n "$IPMISIM_DIRECT" ] || echo "$(date +%s.%N) $*" >> "$dir/hook.log"
+# Builtins only on the hot path: ipmi_sim waits for this script, and forks
+# are slow on a loaded machine.
+dir=${0%/*}
+[ -n "$IPMISIM_DIRECT" ] || echo "$EPOCHREALTIME $*" >> "$dir/hook.log"
 alive() {
-	local p st
-	p=$(cat "$dir/host.pid" 2>/dev/null) || return 1
+	local p line st
+	read -r p < "$dir/host.pid" 2>/dev/null || return 1
 	[ -n "$p" ] || return 1
-	st=$(sed -E 's/^[0-9]+ \(.*\) //' "/proc/$p/stat" 2>/dev/null | cut -c1) || return 1
+	read -r line < "/proc/$p/stat" 2>/dev/null || return 1
+	st=${line##*) }
+	st=${st:0:1}
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 case "$1 $2" in
@@ -399,12 +406,12 @@ case "$1 $2" in
 "set power")
 	v=${3//\"/}
 	if [ "$v" = 0 ]; then
-		if alive; then kill -KILL "$(cat "$dir/host.pid")"; fi
-		for _ in $(seq 200); do alive || break; sleep 0.01; done
+		if alive; then read -r p < "$dir/host.pid"; kill -KILL "$p"; fi
+		for _ in {1..500}; do alive || break; read -rt 0.01 <> <(:) || true; done
 		alive && exit 1
 	else
 		if ! alive; then
-			(cd "$dir" && exec -a "lazarus-$(basename "$dir")-host" bash -c "$(cat "$dir/host.cmd")") </dev/null >/dev/null 2>&1 &
+			(cd "$dir" && exec -a "lazarus-${dir##*/}-host" bash -c "$(< "$dir/host.cmd")") </dev/null >/dev/null 2>&1 &
 			echo $! > "$dir/host.pid"
 		fi
 	fi ;;

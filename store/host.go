@@ -112,13 +112,13 @@ func (s *Store) HostGetByUUID(ctx context.Context, p *HostGetByUUIDParams) (*Hos
 }
 
 func hostGet(ctx context.Context, q querier, p *HostGetByUUIDParams, lock string) (*Host, error) {
-	if uuid.Validate(p.UUID) != nil {
+	if !canonicalUUID(p.UUID) {
 		return nil, notFound("No host with id %s.", p.UUID)
 	}
 	sql := `SELECT ` + hostSelect + ` FROM ` + hostFrom + ` WHERE t.uuid = $1 AND NOT t.deleted`
 	args := []any{p.UUID}
 	if p.SegmentUUID != "" {
-		if uuid.Validate(p.SegmentUUID) != nil {
+		if !canonicalUUID(p.SegmentUUID) {
 			return nil, notFound("Host '%s' under failover_segment '%s' could not be found.", p.UUID, p.SegmentUUID)
 		}
 		sql += ` AND t.failover_segment_id = $2`
@@ -171,7 +171,7 @@ type HostListParams struct {
 func (s *Store) HostList(ctx context.Context, p *HostListParams) ([]*Host, error) {
 	q := &listQuery{table: "hosts", columns: hostColumns}
 	if p.SegmentUUID != "" {
-		if uuid.Validate(p.SegmentUUID) != nil {
+		if !canonicalUUID(p.SegmentUUID) {
 			return []*Host{}, nil
 		}
 		q.where = append(q.where, "t.failover_segment_id = "+q.arg(p.SegmentUUID))

@@ -176,7 +176,7 @@ const notificationSelectNoAlias = `id, notification_uuid::text, generated_time, 
 // NotificationGetByUUID returns a live notification, or an error wrapping
 // ErrNotFound: "No notification with id X.".
 func (s *Store) NotificationGetByUUID(ctx context.Context, id string) (*Notification, error) {
-	if uuid.Validate(id) != nil {
+	if !canonicalUUID(id) {
 		return nil, notFound("No notification with id %s.", id)
 	}
 	n, err := scanNotification(s.pool.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t WHERE t.notification_uuid = $1 AND NOT t.deleted`, id))
@@ -211,7 +211,7 @@ func (s *Store) NotificationList(ctx context.Context, p *NotificationListParams)
 		if f.val == nil {
 			continue
 		}
-		if uuid.Validate(*f.val) != nil {
+		if !canonicalUUID(*f.val) {
 			// Not a uuid: nothing can match (the column is a uuid).
 			return []*Notification{}, nil
 		}

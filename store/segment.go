@@ -94,7 +94,7 @@ type querier interface {
 }
 
 func segmentGet(ctx context.Context, q querier, id, lock string) (*Segment, error) {
-	if uuid.Validate(id) != nil {
+	if !canonicalUUID(id) {
 		return nil, notFound("No failover segment with id %s.", id)
 	}
 	seg, err := scanSegment(q.QueryRow(ctx, `SELECT `+segmentSelect+` FROM segments t WHERE t.uuid = $1 AND NOT t.deleted `+lock, id))

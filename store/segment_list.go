@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -200,4 +201,11 @@ func listRows[T any](ctx context.Context, s *Store, q *listQuery, p ListParams, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// canonicalUUID reports whether s is a uuid in its 36-character dashed
+// form. Other spellings PostgreSQL would also accept (braces, "urn:uuid:",
+// no dashes) name nothing, as in Masakari, which compares strings.
+func canonicalUUID(s string) bool {
+	return len(s) == 36 && uuid.Validate(s) == nil
 }

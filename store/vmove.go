@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -59,7 +58,7 @@ type VMoveListParams struct {
 
 // VMoveList returns the live moves of a notification matching p.
 func (s *Store) VMoveList(ctx context.Context, p *VMoveListParams) ([]*VMoveRecord, error) {
-	if uuid.Validate(p.NotificationUUID) != nil {
+	if !canonicalUUID(p.NotificationUUID) {
 		return []*VMoveRecord{}, nil
 	}
 	q := &listQuery{table: "vmoves", columns: vmoveColumns}
@@ -82,7 +81,7 @@ type VMoveGetByUUIDParams struct {
 // VMoveGetByUUID returns a live move of the notification, or an error
 // wrapping ErrNotFound: "No vm move with id X.".
 func (s *Store) VMoveGetByUUID(ctx context.Context, p *VMoveGetByUUIDParams) (*VMoveRecord, error) {
-	if uuid.Validate(p.UUID) != nil || uuid.Validate(p.NotificationUUID) != nil {
+	if !canonicalUUID(p.UUID) || !canonicalUUID(p.NotificationUUID) {
 		return nil, notFound("No vm move with id %s.", p.UUID)
 	}
 	v, err := scanVMove(s.pool.QueryRow(ctx, `SELECT `+vmoveSelect+` FROM vmoves t WHERE t.uuid = $1 AND t.notification_uuid = $2 AND NOT t.deleted`, p.UUID, p.NotificationUUID))

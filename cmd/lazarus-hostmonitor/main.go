@@ -1,0 +1,97 @@
+// Command lazarus-hostmonitor runs on every compute node. It watches the
+// other compute hosts of its segment with memberlist on one or more
+// networks and publishes COMPUTE_HOST STOPPED/STARTED events.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/lazarus-ha/lazarus/cmd/internal/config"
+	"github.com/lazarus-ha/lazarus/cmd/internal/daemon"
+	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/monitors/host"
+	"github.com/lazarus-ha/lazarus/monitors/publish"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	path := flag.String("config", config.DefaultPath, "configuration file")
+	flag.Parse()
+	c, err := config.Load(*path, "hostmonitor.networks")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	log := daemon.NewLogger(c, "lazarus-hostmonitor")
+	hostname := c.Default.Host
+	if hostname == "" {
+		hostname, _ = os.Hostname()
+	}
+	nets, err := host.ParseNetworks(c.HostMonitor.Networks, c.HostMonitor.Peers)
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		return 2
+	}
+	var action []string
+	if a := strings.TrimSpace(c.HostMonitor.IsolationAction); a != "" && a != "none" {
+		action = strings.Fields(a)
+	}
+	ctx, stop := daemon.SignalContext()
+	defer stop()
+	reg := daemon.NewRegistry()
+	pub, err := publish.Open(publishOptions(c, event.MonitorHost), log, reg)
+	if err != nil {
+		log.Error("open publisher", "err", err)
+		return 1
+	}
+	mon, err := host.New(host.Config{
+		Host:               hostname,
+		Networks:           nets,
+		IsolationAddresses: c.HostMonitor.IsolationAddresses,
+		IsolationTimeout:   c.HostMonitor.IsolationTimeout,
+		IsolationAction:    action,
+		ProbeInterval:      c.HostMonitor.ProbeInterval,
+		ProbeTimeout:       c.HostMonitor.ProbeTimeout,
+		SuspicionMult:      c.HostMonitor.SuspicionMult,
+	}, pub, log, reg)
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		return 2
+	}
+	if err := daemon.ServeMetrics(ctx, log, c.Monitors.MetricsListen, reg); err != nil {
+		log.Error("serve metrics", "err", err)
+		return 1
+	}
+	log.Info("starting", "host", hostname, "networks", c.HostMonitor.Networks)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = pub.Run(ctx) }()
+	err = mon.Run(ctx)
+	stop()
+	wg.Wait()
+	if err != nil {
+		log.Error("host monitor stopped", "err", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func publishOptions(c *config.Config, monitor string) publish.Options {
+	m := c.Monitors
+	return publish.Options{
+		Transport: m.Transport, TransportURL: c.Default.TransportURL, Queue: c.Default.NotificationQueue,
+		SpoolDir: m.SpoolDir, Monitor: monitor, SpoolMax: m.SpoolMaxEvents,
+		API: publish.APIConfig{
+			Endpoint: m.APIEndpoint, AuthURL: m.AuthURL, Username: m.Username, Password: m.Password,
+			ProjectName: m.ProjectName, UserDomainName: m.UserDomainName, ProjectDomainName: m.ProjectDomainName,
+			RegionName: m.RegionName, RetryInterval: m.APIRetryInterval, RetryMax: m.APIRetryMax,
+		},
+	}
+}
+

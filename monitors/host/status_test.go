@@ -1,0 +1,101 @@
+package host
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestStatusOf(t *testing.T) {
+	t.Parallel()
+	nets := []string{"mgmt", "storage"}
+	for _, tc := range []struct {
+		name  string
+		alive map[string]bool
+		want  PeerStatus
+		lost  []string
+	}{
+		// Alive everywhere: nothing to say.
+		{"both alive", map[string]bool{"mgmt": true, "storage": true}, PeerUp, nil},
+		// One link lost: the host still answers, so it is only degraded.
+		{"storage lost", map[string]bool{"mgmt": true, "storage": false}, PeerDegraded, []string{"storage"}},
+		// Never seen on a network counts as lost there, but mgmt still answers.
+		{"never on storage", map[string]bool{"mgmt": true}, PeerDegraded, []string{"storage"}},
+		// Dead on every network: down.
+		{"both lost", map[string]bool{"mgmt": false, "storage": false}, PeerDown, []string{"mgmt", "storage"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, lost := statusOf(nets, tc.alive)
+			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.lost, lost)
+		})
+	}
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	base := verdict{status: PeerDown, downFor: 5 * time.Second, settle: 2 * time.Second, trusted: true}
+	with := func(f func(*verdict)) verdict { v := base; f(&v); return v }
+	for _, tc := range []struct {
+		name string
+		v    verdict
+		want action
+	}{
+		// Down long enough, observer trusts its links: accuse.
+		{"down and settled", base, actStopped},
+		// The observer may be the one cut off and not know yet.
+		{"not settled", with(func(v *verdict) { v.downFor = time.Second }), actNone},
+		// An isolated observer accuses nobody.
+		{"observer isolated", with(func(v *verdict) { v.isolated = true }), actNone},
+		// No peer alive and no isolation address answered, or own probes failing.
+		{"observer untrusted", with(func(v *verdict) { v.trusted = false }), actNone},
+		// Already reported: the spool re-sends until confirmed; no duplicates.
+		{"already reported", with(func(v *verdict) { v.reported = true }), actNone},
+		// Degraded is never a failure.
+		{"degraded", with(func(v *verdict) { v.status = PeerDegraded }), actNone},
+		// A reported host answering on any network again: STARTED.
+		{"back on one network", with(func(v *verdict) { v.status = PeerDegraded; v.reported = true }), actStarted},
+		{"back on all", with(func(v *verdict) { v.status = PeerUp; v.reported = true }), actStarted},
+		// STARTED only follows our own STOPPED.
+		{"up never reported", with(func(v *verdict) { v.status = PeerUp }), actNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, decide(tc.v))
+		})
+	}
+}
+
+func TestParseNetworks(t *testing.T) {
+	t.Parallel()
+	nets, err := ParseNetworks([]string{"mgmt=10.0.0.1:7946", " storage = 10.1.0.1:7947"},
+		[]string{"mgmt=10.0.0.2:7946", "storage=10.1.0.2:7947", "mgmt=10.0.0.3:7946"})
+	require.NoError(t, err)
+	require.Equal(t, []Network{
+		{Name: "mgmt", Addr: "10.0.0.1", Port: 7946, Peers: []string{"10.0.0.2:7946", "10.0.0.3:7946"}},
+		{Name: "storage", Addr: "10.1.0.1", Port: 7947, Peers: []string{"10.1.0.2:7947"}},
+	}, nets)
+	for _, bad := range []struct{ nets, peers []string }{
+		{nil, nil},                        // no network at all
+		{[]string{"10.0.0.1:7946"}, nil},  // no NETWORK= name
+		{[]string{"mgmt=host:7946"}, nil}, // not an IP
+		{[]string{"mgmt=10.0.0.1:0"}, nil},
+		{[]string{"mgmt=10.0.0.1:1", "mgmt=10.0.0.2:1"}, nil},            // network twice
+		{[]string{"mgmt=10.0.0.1:1"}, []string{"storage=10.1.0.1:1"}}, // peer on unknown network
+	} {
+		_, err := ParseNetworks(bad.nets, bad.peers)
+		require.Error(t, err, "%v %v", bad.nets, bad.peers)
+	}
+}
+
+func FuzzParseNetworks(f *testing.F) {
+	f.Add("mgmt=10.0.0.1:7946", "mgmt=10.0.0.2:7946")
+	f.Add("a=[::1]:1", "a=[::1]:2")
+	f.Fuzz(func(t *testing.T, n, p string) {
+		nets, err := ParseNetworks([]string{n}, []string{p})
+		if err == nil {
+			require.Len(t, nets, 1)
+			require.NotEmpty(t, nets[0].Name)
+		}
+	})
+}

@@ -94,4 +94,3 @@ func publishOptions(c *config.Config, monitor string) publish.Options {
 		},
 	}
 }
-

@@ -16,12 +16,12 @@
 //
 // # State model
 //
-//	            dead on some networks            dead on every network
-//	   up ───────────────────────► degraded ───────────────────────► down
-//	   ▲  ◄───────────────────────          ◄───────────────────────  │
-//	   │           alive again                    alive on one        │ settle time passed,
-//	   │                                                              │ observer not isolated
-//	   └────────────── STARTED ◄── reported ◄─────── STOPPED ◄────────┘
+//	         dead on some networks            dead on every network
+//	up ───────────────────────► degraded ───────────────────────► down
+//	▲  ◄───────────────────────          ◄───────────────────────  │
+//	│           alive again                    alive on one        │ settle time passed,
+//	│                                                              │ observer not isolated
+//	└────────────── STARTED ◄── reported ◄─────── STOPPED ◄────────┘
 //
 // Degraded is logged and exported as a metric, never reported as a
 // failure: a host that answers on any link is alive (DESIGN §3.5).

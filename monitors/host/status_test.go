@@ -80,7 +80,7 @@ func TestParseNetworks(t *testing.T) {
 		{[]string{"10.0.0.1:7946"}, nil},  // no NETWORK= name
 		{[]string{"mgmt=host:7946"}, nil}, // not an IP
 		{[]string{"mgmt=10.0.0.1:0"}, nil},
-		{[]string{"mgmt=10.0.0.1:1", "mgmt=10.0.0.2:1"}, nil},            // network twice
+		{[]string{"mgmt=10.0.0.1:1", "mgmt=10.0.0.2:1"}, nil},         // network twice
 		{[]string{"mgmt=10.0.0.1:1"}, []string{"storage=10.1.0.1:1"}}, // peer on unknown network
 	} {
 		_, err := ParseNetworks(bad.nets, bad.peers)

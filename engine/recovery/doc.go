@@ -1,0 +1,42 @@
+// Package recovery holds the engine's recovery flows: host failure,
+// instance failure and process failure. Flows.Handle is the
+// workflow.Handler of lazarus-engine.
+//
+// # Overview
+//
+// A host failure (COMPUTE_HOST, STOPPED) runs
+//
+//	verdict → fence → force_down → select → evacuate (+confirm) → finish
+//
+// verdict weighs the monitors' reports, Nova's service state and the BMC's
+// power reading (Decide); a host alive on any channel is not evacuated,
+// and one whose only nova-compute died goes to the process flow. fence
+// proves the host dead (a verified power-off read back, or an operator's
+// confirmation) behind the storm brake (package brake). force_down marks
+// the compute service forced down and disabled (no fixed sleep). select
+// lists every server on the host (all tenants, all pages) and orders the
+// HA-enabled ones first (Select); place picks targets (Placer); evacuate
+// runs host_failure_recovery_threads at a time, one vmoves row per
+// instance, and confirms each ACTIVE on another host.
+//
+// # State model
+//
+// Every step journals its result, and every side effect is preceded by a
+// lease-checked intent, so a resumed recovery skips what is done:
+//
+//	instance:  pending ─intent─► ongoing ─confirm─► succeeded
+//	                                  │ still on the failed host: next target
+//	                                  └ ERROR elsewhere / timeout ─► failed
+//
+// # Failure handling
+//
+// Nothing is evacuated before the host is proven dead (invariant 1): when
+// every fence level fails the recovery is held with the reason and re-tried
+// every hold_recheck_interval; an operator's confirmation releases it. A
+// resumed evacuation re-reads Nova — server host, task state, and for an
+// instance with a journaled intent its migrations — before it issues
+// anything, so no instance is evacuated twice (invariant 3). One failed
+// instance does not stop the others; the notification ends error with
+// per-instance reasons. The flows never unset force-down, enable the failed
+// host's service or power a host on (invariant 6).
+package recovery

@@ -1,0 +1,452 @@
+package recovery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lazarus-ha/lazarus/engine/brake"
+	"github.com/lazarus-ha/lazarus/engine/workflow"
+	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/store"
+)
+
+var errHold = errors.New("hold")
+
+// hostFailure is verdict → fence → force_down → select → evacuate (with
+// confirm, per instance) → finish. Each step is skipped when the journal
+// shows it done, so a resumed recovery continues where the last owner
+// stopped.
+func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.Outcome, error) {
+	r := job.Recovery
+	if !job.Succeeded("verdict", "") {
+		start := time.Now()
+		v, err := fl.verdict(ctx, job)
+		if err != nil {
+			return workflow.Outcome{}, err
+		}
+		fl.metrics.Step("host", "verdict", time.Since(start))
+		switch v.Action {
+		case ActionWait:
+			if last, ok := lastProgress(job, "verdict"); !ok || last != v.Reason {
+				if err := job.Checkpoint(ctx, store.StepEntry{Name: "verdict", Phase: store.StepPhaseProgress, State: store.StepStateRunning, Message: v.Reason}); err != nil {
+					return workflow.Outcome{}, err
+				}
+			}
+			return workflow.Outcome{Kind: workflow.Defer, After: fl.cfg.VerifyInterval}, nil
+		case ActionNothing:
+			if err := job.Checkpoint(ctx, step("verdict", store.StepStateSuccess, 1, v.Reason, nil)); err != nil {
+				return workflow.Outcome{}, err
+			}
+			return finish(StatusFinished, ""), nil
+		case ActionIgnore:
+			if err := job.Checkpoint(ctx, step("verdict", store.StepStateSuccess, 1, "Not evacuated: "+v.Reason, nil)); err != nil {
+				return workflow.Outcome{}, err
+			}
+			return finish(StatusIgnored, "Not evacuated: "+v.Reason+"."), nil
+		case ActionProcessFlow:
+			if err := job.Tx(ctx, func(tx pgx.Tx) error { return store.RecoveryHostSetMaintenanceTx(ctx, tx, r.HostUUID) },
+				step("verdict", store.StepStateSuccess, 1, v.Reason, nil)); err != nil {
+				return workflow.Outcome{}, err
+			}
+			out, err := fl.disableCompute(ctx, job, fl.cfg.ProcessDisableReason)
+			if err == nil && out.Status == StatusFinished {
+				out.Message = "Not evacuated: " + v.Reason + "; compute service disabled."
+			}
+			return out, err
+		}
+		// Proceed: the host goes on maintenance (Masakari does the same on
+		// STOPPED), remembered as set by Lazarus.
+		if err := job.Tx(ctx, func(tx pgx.Tx) error { return store.RecoveryHostSetMaintenanceTx(ctx, tx, r.HostUUID) },
+			step("verdict", store.StepStateSuccess, 1, "Host failure confirmed: "+v.Reason, nil)); err != nil {
+			return workflow.Outcome{}, err
+		}
+	}
+
+	if !job.Succeeded("fence", "") {
+		start := time.Now()
+		out, done, err := fl.fence(ctx, job)
+		if err != nil || !done {
+			return out, err
+		}
+		fl.metrics.Step("host", "fence", time.Since(start))
+	}
+
+	if !job.Succeeded("force_down", "") {
+		start := time.Now()
+		if err := fl.forceDown(ctx, job); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return finish(StatusError, fmt.Sprintf("No nova-compute service for host %s.", r.HostName)), nil
+			}
+			return workflow.Outcome{}, err
+		}
+		fl.metrics.Step("host", "force_down", time.Since(start))
+	}
+
+	sel, err := fl.selectInstances(ctx, job)
+	if err != nil {
+		return workflow.Outcome{}, err
+	}
+	if len(sel) == 0 {
+		if err := job.Checkpoint(ctx, step("finish", store.StepStateSuccess, 1, "No instances to evacuate.", nil)); err != nil {
+			return workflow.Outcome{}, err
+		}
+		return finish(StatusFinished, ""), nil
+	}
+
+	start := time.Now()
+	results, err := fl.evacuateAll(ctx, job, sel)
+	if err != nil {
+		return workflow.Outcome{}, err
+	}
+	fl.metrics.Step("host", "evacuate", time.Since(start))
+
+	var failed []string
+	for _, res := range results {
+		if res.status == "failed" {
+			failed = append(failed, fmt.Sprintf("%s (%s)", res.id, res.reason))
+		}
+	}
+	if len(failed) > 0 {
+		msg := fmt.Sprintf("Failed to evacuate instances %s from host '%s'; the other %d were evacuated.",
+			strings.Join(failed, ", "), r.HostName, len(results)-len(failed))
+		if err := job.Checkpoint(ctx, step("finish", store.StepStateFailure, 1, msg, nil)); err != nil {
+			return workflow.Outcome{}, err
+		}
+		return finish(StatusError, msg), nil
+	}
+	if err := job.Checkpoint(ctx, step("finish", store.StepStateSuccess, 1, "Evacuation process completed!", nil)); err != nil {
+		return workflow.Outcome{}, err
+	}
+	return finish(StatusFinished, ""), nil
+}
+
+func lastProgress(job *workflow.Job, name string) (string, bool) {
+	j := job.Journal()
+	for i := len(j) - 1; i >= 0; i-- {
+		if j[i].Name == name && j[i].Phase == store.StepPhaseProgress {
+			return j[i].Message, true
+		}
+	}
+	return "", false
+}
+
+// verdict gathers evidence: the observers' reports, Nova's service state
+// and the BMC's power reading.
+func (fl *Flows) verdict(ctx context.Context, job *workflow.Job) (Verdict, error) {
+	r := job.Recovery
+	ev := Evidence{Event: r.Payload["event"], HostStatus: r.Payload["host_status"],
+		Waited: time.Since(r.CreatedAt), VerdictTimeout: fl.cfg.VerdictTimeout, Power: PowerUnknown}
+	if ev.Event == event.EventStarted {
+		return Decide(ev), nil
+	}
+	obs, err := job.Store().NotificationObservers(ctx, r.NotificationUUID)
+	if err != nil {
+		return Verdict{}, err
+	}
+	alive := map[string]bool{}
+	for _, o := range obs {
+		ev.Observers++
+		if len(o.Evidence) == 0 {
+			continue
+		}
+		var e event.Evidence
+		if json.Unmarshal(o.Evidence, &e) != nil {
+			continue
+		}
+		if e.Isolated {
+			ev.Isolated++
+			continue // an isolated observer's view of others counts for nothing
+		}
+		for _, n := range e.NetworksAlive {
+			alive[n] = true
+		}
+	}
+	for n := range alive {
+		ev.AliveLinks = append(ev.AliveLinks, n)
+	}
+	sort.Strings(ev.AliveLinks)
+	svc, err := fl.compute.ComputeService(ctx, r.HostName)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Verdict{}, ctxErr(ctx, fmt.Errorf("read compute service of %s: %w", r.HostName, err))
+	}
+	ev.NovaUp = err == nil && svc.Up()
+	if fl.fencer != nil {
+		pctx, cancel := context.WithTimeout(ctx, fl.cfg.CallTimeout)
+		p, err := fl.fencer.PowerStatus(pctx, r.HostName)
+		cancel()
+		if err == nil {
+			ev.Power = p
+		} else if ctx.Err() != nil {
+			return Verdict{}, context.Cause(ctx)
+		}
+	}
+	return Decide(ev), nil
+}
+
+// fence proves the host dead: an operator's confirmation, or an automatic
+// fence through the storm brake's gate. done is false when the recovery
+// must hold (the outcome says why).
+func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (workflow.Outcome, bool, error) {
+	r := job.Recovery
+	if ok, err := fl.confirmed(ctx, job); err != nil {
+		return workflow.Outcome{}, false, err
+	} else if ok {
+		fl.metrics.Fence("confirmed")
+		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1,
+			fmt.Sprintf("Operator confirmed host '%s' is off", r.HostName), nil))
+	}
+	var selfErr error
+	if fl.self != nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		selfErr = fl.self.Check(sctx)
+		cancel()
+		if ctx.Err() != nil {
+			return workflow.Outcome{}, false, context.Cause(ctx)
+		}
+	}
+	var decision brake.Decision
+	intent := store.StepEntry{Name: "fence", Phase: store.StepPhaseIntent, State: store.StepStateRunning,
+		Message: fmt.Sprintf("Fencing host '%s'", r.HostName)}
+	if !fl.cfg.RequireFencing {
+		intent.Message = fmt.Sprintf("Not fencing host '%s' (require_fencing = false): trusting the monitor", r.HostName)
+	}
+	err := job.Tx(ctx, func(tx pgx.Tx) error {
+		st, err := store.RecoverySegmentFailureStatsTx(ctx, tx, r.SegmentUUID, r.UUID, fl.cfg.Brake.Window)
+		if err != nil {
+			return err
+		}
+		decision = brake.Decide(st, fl.cfg.Brake, selfErr)
+		if decision.Hold {
+			return errHold
+		}
+		return nil
+	}, intent)
+	if errors.Is(err, errHold) {
+		fl.metrics.Fence("held")
+		if err := job.Checkpoint(ctx, step("fence", store.StepStateHeld, 0, decision.Reason, nil)); err != nil {
+			return workflow.Outcome{}, false, err
+		}
+		return workflow.Outcome{Kind: workflow.Hold, Message: decision.Reason + "; nothing is fenced or evacuated automatically (an operator may confirm the host off)", After: fl.cfg.HoldRecheck}, false, nil
+	}
+	if err != nil {
+		return workflow.Outcome{}, false, err
+	}
+	if !fl.cfg.RequireFencing {
+		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1, "Fencing skipped (require_fencing = false)", nil))
+	}
+	if err := job.Valid(); err != nil {
+		return workflow.Outcome{}, false, err
+	}
+	fctx, cancel := context.WithTimeout(ctx, fl.cfg.CallTimeout)
+	res, ferr := fl.fencer.Fence(fctx, r.HostName)
+	cancel()
+	if ctx.Err() != nil {
+		return workflow.Outcome{}, false, context.Cause(ctx)
+	}
+	if ferr == nil && res.Verified {
+		fl.metrics.Fence("verified")
+		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1,
+			fmt.Sprintf("Host '%s' fenced: power off read back (level %d)", r.HostName, res.Level), res.Evidence))
+	}
+	// Fencing failed: an operator may have confirmed meanwhile.
+	if ok, err := fl.confirmed(ctx, job); err != nil {
+		return workflow.Outcome{}, false, err
+	} else if ok {
+		fl.metrics.Fence("confirmed")
+		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1,
+			fmt.Sprintf("Operator confirmed host '%s' is off", r.HostName), res.Evidence))
+	}
+	reason := "fencing failed at every level"
+	switch {
+	case res.Manual:
+		fl.metrics.Fence("manual")
+		reason = "fencing reached the manual level"
+	case ferr != nil:
+		fl.metrics.Fence("failed")
+		reason += ": " + ferr.Error()
+	default:
+		fl.metrics.Fence("failed")
+		reason += ": power off was not read back"
+	}
+	reason = fmt.Sprintf("host '%s' is not proven dead (%s); nothing is evacuated until it is fenced or an operator confirms it off", r.HostName, reason)
+	if err := job.Checkpoint(ctx, step("fence", store.StepStateHeld, 0, reason, res.Evidence)); err != nil {
+		return workflow.Outcome{}, false, err
+	}
+	return workflow.Outcome{Kind: workflow.Hold, Message: reason, After: fl.cfg.HoldRecheck}, false, nil
+}
+
+func (fl *Flows) confirmed(ctx context.Context, job *workflow.Job) (bool, error) {
+	if fl.confirm == nil {
+		return false, nil
+	}
+	r := job.Recovery
+	// A confirmation counts if given after the failure was reported (with
+	// a minute's slack for monitor clocks).
+	ok, err := fl.confirm.FenceConfirmedSince(ctx, r.HostUUID, r.GeneratedTime.Add(-time.Minute))
+	if err != nil {
+		return false, ctxErr(ctx, fmt.Errorf("read fence confirmations: %w", err))
+	}
+	return ok, nil
+}
+
+// forceDown marks the failed host's nova-compute forced down and disabled
+// with a reason (microversion 2.53), right after fencing: Nova then accepts
+// evacuations at once, where Masakari sleeps 180 s.
+func (fl *Flows) forceDown(ctx context.Context, job *workflow.Job) error {
+	r := job.Recovery
+	svc, err := fl.compute.ComputeService(ctx, r.HostName)
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("read compute service: %w", err))
+	}
+	if err := job.Valid(); err != nil {
+		return err
+	}
+	if !svc.ForcedDown {
+		if err := fl.compute.SetForcedDown(ctx, svc.ID, true); err != nil {
+			return ctxErr(ctx, fmt.Errorf("force down compute service: %w", err))
+		}
+	}
+	if svc.Status != "disabled" {
+		if err := fl.compute.DisableService(ctx, svc.ID, fl.cfg.HostDisableReason); err != nil {
+			return ctxErr(ctx, fmt.Errorf("disable compute service: %w", err))
+		}
+	}
+	return job.Checkpoint(ctx, step("force_down", store.StepStateSuccess, 1,
+		fmt.Sprintf("Forced down and disabled compute service on host: '%s'", r.HostName), nil))
+}
+
+// selected is the journaled form of one instance chosen for evacuation.
+type selected struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	VMState string `json:"vm_state"`
+	HA      bool   `json:"ha"`
+	VCPUs   int    `json:"vcpus"`
+	RAMMB   int    `json:"ram_mb"`
+	DiskGB  int    `json:"disk_gb"`
+}
+
+// selectInstances lists the failed host's servers (all tenants, all pages)
+// once and journals the choice with one pending vmoves row per instance; a
+// resumed recovery reuses the journaled list.
+func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]selected, error) {
+	r := job.Recovery
+	if e, ok := job.Result("select", ""); ok && e.State == store.StepStateSuccess {
+		var sel []selected
+		if err := json.Unmarshal(e.DetailJSON, &sel); err != nil && e.DetailJSON != nil {
+			return nil, fmt.Errorf("decode journaled selection: %w", err)
+		}
+		if e.DetailJSON == nil {
+			if b, err := json.Marshal(e.Detail); err == nil {
+				_ = json.Unmarshal(b, &sel)
+			}
+		}
+		return sel, nil
+	}
+	start := time.Now()
+	servers, err := fl.compute.ServersOnHost(ctx, r.HostName)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("list servers on %s: %w", r.HostName, err))
+	}
+	chosen := Select(servers, fl.cfg.Select)
+	sel := make([]selected, 0, len(chosen))
+	moves := make([]store.VMove, 0, len(chosen))
+	ha := 0
+	for _, c := range chosen {
+		s := c.Server
+		if c.HA {
+			ha++
+		}
+		sel = append(sel, selected{ID: s.ID, Name: s.Name, VMState: s.VMState, HA: c.HA, VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB})
+		moves = append(moves, store.VMove{InstanceUUID: s.ID, InstanceName: s.Name, SourceHost: r.HostName})
+	}
+	msgs := []store.StepEntry{
+		{Name: "select", Phase: store.StepPhaseProgress, State: store.StepStateRunning, Progress: 0.3,
+			Message: fmt.Sprintf("Total instances running on failed host '%s' is %d", r.HostName, len(servers))},
+		{Name: "select", Phase: store.StepPhaseProgress, State: store.StepStateRunning, Progress: 0.6,
+			Message: fmt.Sprintf("Total HA Enabled instances count: '%d'", ha)},
+		step("select", store.StepStateSuccess, 1, fmt.Sprintf("Instances to be evacuated: %d", len(sel)), sel),
+	}
+	err = job.Tx(ctx, func(tx pgx.Tx) error {
+		return store.VMoveInsertPendingTx(ctx, tx, r.NotificationUUID, moves)
+	}, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	fl.metrics.Step("host", "select", time.Since(start))
+	return sel, nil
+}
+
+type instanceResult struct {
+	id, status, dest, reason string
+}
+
+// evacuateAll evacuates and confirms every selected instance, at most
+// Threads at a time. One failed instance does not stop or undo the others.
+func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selected) ([]instanceResult, error) {
+	r := job.Recovery
+	hosts, err := job.Store().RecoveryHostsOfSegment(ctx, r.SegmentUUID)
+	if err != nil {
+		return nil, err
+	}
+	svcs, err := fl.compute.ComputeServices(ctx)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
+	}
+	services := make(map[string]Service, len(svcs))
+	for _, s := range svcs {
+		services[s.Host] = s
+	}
+	hvs, err := fl.compute.Hypervisors(ctx)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("list hypervisors: %w", err))
+	}
+	hyps := make(map[string]Hypervisor, len(hvs))
+	for _, h := range hvs {
+		hyps[h.Host] = h
+	}
+	ev := &evacuation{fl: fl, job: job, placer: NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps), reserved: map[string]*sync.Once{}}
+	results := make([]instanceResult, len(sel))
+	sem := make(chan struct{}, fl.cfg.Threads)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var fatal error
+	for i, s := range sel {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res, err := ev.one(ctx, s)
+			if err != nil {
+				mu.Lock()
+				if fatal == nil {
+					fatal = err
+				}
+				mu.Unlock()
+				return
+			}
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	if fatal != nil {
+		return nil, fatal
+	}
+	return results, nil
+}

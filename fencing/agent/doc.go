@@ -1,0 +1,29 @@
+// Package agent is a fencing.Device that runs a ClusterLabs fence agent
+// (fence_ipmilan, fence_redfish, fence_apc, ... from Debian's fence-agents).
+//
+// # Overview
+//
+// The agent is run once per action with the standard stdin protocol: one
+// key=value per line (action=off|on|status|monitor, the device options, and
+// password=...). Nothing secret is put on the command line or into the
+// environment. Exit codes follow the fence agent API: 0 is success (for
+// status: on), 2 is off for status, anything else a failure.
+//
+// PowerOff runs action=off (the agent itself waits until its status reads
+// off) and then action=status, so the result carries an independent
+// reading of power off as evidence.
+//
+// # Failure handling
+//
+// Every run is bounded by Config.Timeout and the caller's context; on
+// expiry the agent's whole process group is killed. Errors wrap the fencing
+// sentinels: output saying the connection timed out is fencing.ErrTimeout
+// and fencing.ErrUnreachable, a session or login failure is fencing.ErrAuth,
+// any other failure fencing.ErrRefused. Unless the options set it, the agent
+// runs with verbose=1 so its log explains failures; the password is scrubbed
+// from everything the agent prints before it reaches an error or a reading.
+//
+// Note that some agents pass the password to a helper on its command line
+// (fence_ipmilan hands it to ipmitool with -P); that is inside the agent and
+// outside Lazarus's control.
+package agent

@@ -29,6 +29,7 @@ type FakeCompute struct {
 	evacuates map[string][]string // server -> targets
 	calls     []string
 	failEvac  map[string]bool
+	failOnce  map[string]bool
 	// EvacuateDelay is how long an accepted evacuation takes.
 	EvacuateDelay time.Duration
 	// OnEvacuate, if set, is called (without the lock) after an evacuate
@@ -119,7 +120,9 @@ func (f *FakeCompute) Calls() []string {
 	return slices.Clone(f.calls)
 }
 
-func (f *FakeCompute) call(format string, args ...any) { f.calls = append(f.calls, fmt.Sprintf(format, args...)) }
+func (f *FakeCompute) call(format string, args ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+}
 
 // ComputeService implements recovery.Compute.
 func (f *FakeCompute) ComputeService(_ context.Context, host string) (recovery.Service, error) {
@@ -245,7 +248,8 @@ func (f *FakeCompute) Evacuate(_ context.Context, id, target string) error {
 	s.TaskState = "rebuilding"
 	mig := recovery.Migration{ID: uuid.NewString(), Type: "evacuation", Status: "accepted", SourceCompute: s.Host, DestCompute: target, CreatedAt: time.Now()}
 	f.migs[id] = append(f.migs[id], mig)
-	fail := f.failEvac[id]
+	fail := f.failEvac[id] || f.failOnce[id]
+	delete(f.failOnce, id)
 	delay := f.EvacuateDelay
 	hook := f.OnEvacuate
 	f.mu.Unlock()
@@ -263,6 +267,9 @@ func (f *FakeCompute) Evacuate(_ context.Context, id, target string) error {
 			return
 		}
 		s.Host = target
+		if s.VMState == "error" {
+			s.VMState = "active" // a rebuild of an ERROR instance comes up ACTIVE
+		}
 		ms[len(ms)-1].Status = "done"
 	}
 	if delay <= 0 {
@@ -371,4 +378,22 @@ func (f *FakeCompute) AddHostToAggregate(_ context.Context, id, host string) err
 		}
 	}
 	return recovery.ErrNotFound
+}
+
+// Note appends an event of another fake (a fence) to the call log, so
+// tests can check the order of fencing and Nova calls.
+func (f *FakeCompute) Note(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, s)
+}
+
+// FailEvacuationOnce makes only the server's next evacuation fail.
+func (f *FakeCompute) FailEvacuationOnce(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failOnce == nil {
+		f.failOnce = map[string]bool{}
+	}
+	f.failOnce[id] = true
 }

@@ -198,6 +198,7 @@ func (ev *evacuation) confirm(ctx context.Context, s selected) (Server, bool, st
 // record journals an instance's result with its vmoves row.
 func (ev *evacuation) record(ctx context.Context, id, state, status, dest, msg string) (instanceResult, error) {
 	r := ev.job.Recovery
+	reason := msg
 	if state == store.StepStateFailure {
 		msg = fmt.Sprintf("Failed to evacuate instance '%s' from host '%s': %s", id, r.HostName, msg)
 	}
@@ -211,7 +212,7 @@ func (ev *evacuation) record(ctx context.Context, id, state, status, dest, msg s
 	if state == store.StepStateFailure {
 		ev.job.Log.WarnContext(ctx, "instance not evacuated", "instance", id, "reason", msg)
 	}
-	return instanceResult{id: id, status: status, dest: dest, reason: msg}, nil
+	return instanceResult{id: id, status: status, dest: dest, reason: reason}, nil
 }
 
 // useReserved prepares a reserved host once per recovery, as Masakari

@@ -1,0 +1,44 @@
+// Package instance is lazarus-instancemonitor: it turns libvirt domain
+// events into VM notifications, exactly as masakari-instancemonitor's event
+// filter does.
+//
+// # Overview
+//
+// libvirt's Go bindings need cgo and are not on the module proxy, so the
+// monitor supervises `virsh -c URI event --all --loop` and parses its
+// output with a strict parser (ParseLine): every line must be one of the
+// shapes virsh prints (tools/virsh-domain-event.c), anything else is
+// counted and logged as a parse error rather than guessed at. Events are
+// mapped (Map) to Masakari's (event, vir_domain_event) pairs:
+//
+//	lifecycle   Suspended I/O Error, Suspended Watchdog, Suspended API error,
+//	            Stopped Shutdown, Stopped Destroyed, Stopped Failed,
+//	            Shutdown Finished            → LIFECYCLE / SUSPENDED_IOERROR …
+//	reboot                                   → REBOOT / UNKNOWN
+//	watchdog    none pause reset poweroff shutdown debug → WATCHDOG / WATCHDOG_…
+//	io-error    none pause report            → IO_ERROR / IO_ERROR_…
+//	io-error … due to <reason>               → IO_ERROR_REASON / UNKNOWN
+//	control-error                            → CONTROL_ERROR / UNKNOWN
+//
+// Everything else (rtc-change, graphics, disk-change, …) is dropped, as
+// Masakari drops it. virsh names the domain; its UUID (the Nova instance
+// UUID) comes from `virsh domuuid`, cached per name.
+//
+// # State model
+//
+//	start virsh event ──► streaming ──stderr "Disconnected from"──┐
+//	      ▲                   │ exited / watchdog: probe failed    │
+//	      │                   ▼ then recovered, or probe hung       ▼
+//	      └──── wait ReconnectInterval ◄──────────── kill the stream
+//
+// # Failure handling
+//
+// virsh does not exit when libvirtd goes away: it prints "Disconnected
+// from … due to end of file" on stderr and keeps waiting forever on a dead
+// connection. The monitor watches stderr for that and restarts the stream.
+// A watchdog of its own probes libvirtd (`virsh uri`) every
+// WatchdogInterval; a failed or hung probe means the stream may be dead
+// too, so it is restarted once libvirtd answers again. Events that happen
+// while no stream is connected are not seen (as with Masakari); the gap is
+// ReconnectInterval plus the time libvirtd needs to come back.
+package instance

@@ -39,6 +39,10 @@ lint: ## gofmt, go vet and staticcheck.
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
 
+.PHONY: demo
+demo: services build ## Run Lazarus against a simulated cloud, power a host off through its BMC, show the recovery.
+	$(GO) run ./test/demo --bin $(BIN)
+
 .PHONY: bench
 bench: services ## Run the benchmarks that print figures (API, fencing, engine, monitors).
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m $(PKGS)

@@ -1,0 +1,731 @@
+// Command demo is `make demo`: it runs Lazarus for real — lazarus-api,
+// lazarus-engine and one lazarus-hostmonitor per host, on PostgreSQL and
+// RabbitMQ — against a simulated cloud (the Nova simulator of test/novasim
+// and one real ipmi_sim BMC per compute host), powers one host off through
+// its BMC and shows the recovery live with the lazarus CLI. It stops
+// everything it started when it ends, also on Ctrl-C.
+//
+// Each simulated host is the process its BMC powers: that process is the
+// host's lazarus-hostmonitor. Powering the host off through IPMI kills it,
+// so the other hosts' monitors see it vanish; a watcher marks its
+// nova-compute service dead in the Nova simulator at the same moment, as
+// the missing heartbeats would in a real Nova.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/jackc/pgx/v5"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	v1 "github.com/lazarus-ha/lazarus/openstack/instanceha/v1"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/fencedevices"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/notifications"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/vmoves"
+	"github.com/lazarus-ha/lazarus/test/ipmisim"
+	"github.com/lazarus-ha/lazarus/test/novasim"
+)
+
+const (
+	hostCount   = 4
+	queueName   = "lazarus.demo.notifications"
+	database    = "lazarus_demo"
+	failingHost = "compute-1"
+)
+
+func main() { os.Exit(run()) }
+
+type demo struct {
+	bin, dir   string
+	dbAdminURL string
+	dbURL      string
+	amqpURL    string
+	sim        *novasim.Sim
+	simSrv     *http.Server
+	simURL     string
+	bmcs       *ipmisim.Sim
+	apiURL     string
+	procs      []*exec.Cmd
+	client     *gophercloud.ServiceClient
+	servers    map[string]string // server id -> name
+	ha         map[string]bool   // server id -> HA_Enabled
+}
+
+func run() int {
+	bin := flag.String("bin", "bin", "directory holding the built Lazarus binaries")
+	dir := flag.String("dir", "test/demo/.state", "working directory for configs, logs and BMC state (recreated)")
+	keep := flag.Bool("keep-logs", true, "keep logs in the working directory after the demo")
+	flag.Parse()
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	d := &demo{
+		dbAdminURL: envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
+		amqpURL:    envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+		servers:    map[string]string{},
+		ha:         map[string]bool{},
+	}
+	var err error
+	if d.bin, err = filepath.Abs(*bin); err != nil {
+		return fail(err)
+	}
+	if d.dir, err = filepath.Abs(*dir); err != nil {
+		return fail(err)
+	}
+	defer d.stop(*keep)
+	if err := d.run(ctx); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func (d *demo) run(ctx context.Context) error {
+	started := time.Now()
+	_ = os.RemoveAll(d.dir)
+	for _, sub := range []string{"logs", "etc", "bmc", "spool"} {
+		if err := os.MkdirAll(filepath.Join(d.dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	step("Preparing PostgreSQL database %s and RabbitMQ queue %s", database, queueName)
+	if err := d.prepareDatabase(ctx); err != nil {
+		return err
+	}
+	if err := purgeQueue(d.amqpURL); err != nil {
+		return err
+	}
+
+	step("Starting the simulated cloud: Nova API + Keystone simulator with %d compute hosts", hostCount)
+	if err := d.startCloud(); err != nil {
+		return err
+	}
+
+	if err := d.writeConfigs(); err != nil {
+		return err
+	}
+	step("Starting %d ipmi_sim BMCs; each powers a host whose process is its lazarus-hostmonitor", hostCount)
+	bmcs, err := ipmisim.Launch(filepath.Join(d.dir, "bmc"), ipmisim.Options{Count: hostCount, HostCommand: d.hostCommand()})
+	if err != nil {
+		return fmt.Errorf("start BMCs: %w", err)
+	}
+	d.bmcs = bmcs
+	go d.watchHosts(ctx)
+
+	step("Migrating the schema and starting lazarus-api and lazarus-engine")
+	conf := filepath.Join(d.dir, "etc", "lazarus.conf")
+	if out, err := exec.CommandContext(ctx, d.binary("lazarus-manage"), "--config", conf, "db", "sync").CombinedOutput(); err != nil {
+		return fmt.Errorf("db sync: %v\n%s", err, out)
+	}
+	if err := d.startProcess(ctx, "lazarus-api", "--config", conf); err != nil {
+		return err
+	}
+	if err := waitHTTP(ctx, d.apiURL+"/", 20*time.Second); err != nil {
+		return fmt.Errorf("lazarus-api did not answer: %w (see %s)", err, filepath.Join(d.dir, "logs", "lazarus-api.log"))
+	}
+	if err := d.startProcess(ctx, "lazarus-engine", "--config", conf); err != nil {
+		return err
+	}
+
+	step("Registering the segment, its hosts and their BMCs (fence devices) with the lazarus CLI")
+	if err := d.register(ctx); err != nil {
+		return err
+	}
+
+	step("Waiting for the host monitors to see each other")
+	if err := sleepCtx(ctx, 4*time.Second); err != nil {
+		return err
+	}
+	d.showServers("Instances before the failure", "")
+
+	step("Powering %s off through its BMC (lazarus-manage fence off, verified)", failingHost)
+	poweredOff := time.Now()
+	if err := d.powerOff(ctx, failingHost); err != nil {
+		return err
+	}
+
+	step("Waiting for the host monitors to report %s and Lazarus to take the notification", failingHost)
+	notif, err := d.waitNotification(ctx, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	step("Following recovery %s live: lazarus notification show %s --wait", notif.NotificationUUID, notif.NotificationUUID)
+	cmd := exec.CommandContext(ctx, d.binary("lazarus"), append(d.cliArgs(), "notification", "show", notif.NotificationUUID, "--wait")...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	waitErr := cmd.Run()
+	if waitErr != nil {
+		fmt.Printf("(lazarus notification show --wait ended with %v)\n", waitErr)
+	}
+
+	d.showServers("Instances after the recovery", failingHost)
+	if err := d.summary(ctx, notif.NotificationUUID, poweredOff); err != nil {
+		return err
+	}
+	fmt.Printf("\nDemo finished in %s. Logs: %s\n", time.Since(started).Round(time.Second), filepath.Join(d.dir, "logs"))
+	return waitErr
+}
+
+func (d *demo) binary(name string) string { return filepath.Join(d.bin, name) }
+
+func (d *demo) cliArgs() []string {
+	return []string{"--os-auth-type", "none", "--os-endpoint", d.apiURL + "/v1", "--os-ha-api-version", "1.3"}
+}
+
+func (d *demo) prepareDatabase(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, d.dbAdminURL)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL (%s): %w — run `make services` first", d.dbAdminURL, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+database+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+database); err != nil {
+		return err
+	}
+	cfg := conn.Config()
+	d.dbURL = fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, database)
+	return nil
+}
+
+func (d *demo) dropDatabase() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, d.dbAdminURL)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+database+" WITH (FORCE)")
+}
+
+func purgeQueue(url string) error {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return fmt.Errorf("connect to RabbitMQ: %w — run `make services` first", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	_, _ = ch.QueueDelete(queueName, false, false, false)
+	if ch2, err := conn.Channel(); err == nil {
+		_, _ = ch2.QueueDelete(queueName+".dead", false, false, false)
+		ch2.Close()
+	}
+	return nil
+}
+
+func (d *demo) startCloud() error {
+	d.sim = novasim.New(novasim.Options{EvacuateDelay: 1500 * time.Millisecond, ServiceDownTime: 10 * time.Second})
+	for i := 1; i <= hostCount; i++ {
+		if err := d.sim.AddHost(novasim.HostSpec{Name: hostName(i), VCPUs: 32, MemoryMB: 65536, DiskGB: 1000}); err != nil {
+			return err
+		}
+	}
+	add := func(host, name string, ha bool) error {
+		md := map[string]string{}
+		if ha {
+			md["HA_Enabled"] = "True"
+		}
+		id, err := d.sim.AddServer(novasim.ServerSpec{Name: name, Host: host, Metadata: md,
+			Flavor: novasim.Flavor{VCPUs: 2, RAMMB: 4096, DiskGB: 20}})
+		d.servers[id], d.ha[id] = name, ha
+		return err
+	}
+	for i, name := range []string{"web-1", "web-2", "db-primary", "cache-1", "batch-1", "scratch-1"} {
+		if err := add(failingHost, name, i < 4); err != nil {
+			return err
+		}
+	}
+	for i := 2; i <= hostCount; i++ {
+		if err := add(hostName(i), fmt.Sprintf("app-%d", i), true); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	d.simURL = "http://" + ln.Addr().String()
+	d.simSrv = &http.Server{Handler: d.sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = d.simSrv.Serve(ln) }()
+	fmt.Printf("    Nova/Keystone simulator at %s; %s runs 6 instances, 4 of them with HA_Enabled=True\n", d.simURL, failingHost)
+	return nil
+}
+
+func hostName(i int) string { return fmt.Sprintf("compute-%d", i) }
+
+func freePort(network string) int {
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (d *demo) writeConfigs() error {
+	apiPort := freePort("tcp")
+	d.apiURL = fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	keyFile := filepath.Join(d.dir, "etc", "fence.key")
+	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(key)), 0o600); err != nil {
+		return err
+	}
+	common := fmt.Sprintf(`[DEFAULT]
+auth_strategy = noauth2
+transport_url = %s
+notification_queue = %s
+log_format = text
+
+[database]
+connection = %s
+`, d.amqpURL, queueName, d.dbURL)
+	main := common + fmt.Sprintf(`
+[api]
+listen = 127.0.0.1:%d
+
+[nova]
+auth_url = %s/v3
+username = %s
+password = %s
+project_name = %s
+
+[fencing]
+secret_key_file = %s
+require_fencing = true
+
+[engine]
+metrics_listen = 127.0.0.1:%d
+
+[host_failure]
+evacuate_all_instances = false
+`, apiPort, d.simURL, novasim.DefaultUsername, novasim.DefaultPassword, novasim.DefaultProjectName, keyFile, freePort("tcp"))
+	if err := os.WriteFile(filepath.Join(d.dir, "etc", "lazarus.conf"), []byte(main), 0o600); err != nil {
+		return err
+	}
+	ports := make([]int, hostCount)
+	for i := range ports {
+		ports[i] = freePort("tcp")
+	}
+	for i := 1; i <= hostCount; i++ {
+		var peers []string
+		for j := 1; j <= hostCount; j++ {
+			if j != i {
+				peers = append(peers, fmt.Sprintf("mgmt=127.0.0.1:%d", ports[j-1]))
+			}
+		}
+		conf := fmt.Sprintf(`[DEFAULT]
+host = %s
+transport_url = %s
+notification_queue = %s
+log_format = text
+
+[monitors]
+spool_dir = %s
+
+[hostmonitor]
+networks = mgmt=127.0.0.1:%d
+peers = %s
+`, hostName(i), d.amqpURL, queueName, filepath.Join(d.dir, "spool", hostName(i)), ports[i-1], strings.Join(peers, ","))
+		if err := os.WriteFile(filepath.Join(d.dir, "etc", "hostmonitor-"+hostName(i)+".conf"), []byte(conf), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hostCommand is what each BMC powers: the host's monitor. ipmisim runs it
+// in the BMC's directory, whose name ends in the BMC's number.
+func (d *demo) hostCommand() string {
+	return fmt.Sprintf(`n=$(basename "$PWD" | tr -dc 0-9); exec %s --config %s/etc/hostmonitor-compute-$n.conf >>%s/logs/hostmonitor-compute-$n.log 2>&1`,
+		d.binary("lazarus-hostmonitor"), d.dir, d.dir)
+}
+
+// watchHosts mirrors each host's power into Nova: when the host process
+// dies, its nova-compute stops reporting; when it runs again, it reports.
+func (d *demo) watchHosts(ctx context.Context) {
+	alive := make([]bool, hostCount)
+	for i := range alive {
+		alive[i] = true
+	}
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for i, b := range d.bmcs.BMCs {
+			now := b.HostAlive()
+			if now == alive[i] {
+				continue
+			}
+			alive[i] = now
+			if now {
+				_ = d.sim.ReviveHost(hostName(i + 1))
+			} else {
+				_ = d.sim.KillHost(hostName(i + 1))
+			}
+		}
+	}
+}
+
+func (d *demo) startProcess(ctx context.Context, name string, args ...string) error {
+	logf, err := os.Create(filepath.Join(d.dir, "logs", name+".log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(d.binary(name), args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	d.procs = append(d.procs, cmd)
+	go func() { _ = cmd.Wait(); logf.Close() }()
+	return nil
+}
+
+func (d *demo) cli(ctx context.Context, args ...string) (string, error) {
+	full := append(d.cliArgs(), args...)
+	fmt.Printf("    $ lazarus %s\n", strings.Join(args, " "))
+	out, err := exec.CommandContext(ctx, d.binary("lazarus"), full...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("lazarus %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+func (d *demo) register(ctx context.Context) error {
+	out, err := d.cli(ctx, "segment", "create", "demo-segment", "auto", "COMPUTE", "-f", "value", "-c", "uuid")
+	if err != nil {
+		return err
+	}
+	seg := strings.TrimSpace(out)
+	client, err := v1.NewNoAuthClient(d.apiURL+"/v1", nil)
+	if err != nil {
+		return err
+	}
+	d.client = client
+	for i := 1; i <= hostCount; i++ {
+		out, err := d.cli(ctx, "segment", "host", "create", hostName(i), "COMPUTE", "SSH", seg, "-f", "value", "-c", "uuid")
+		if err != nil {
+			return err
+		}
+		hostUUID := strings.TrimSpace(out)
+		b := d.bmcs.BMCs[i-1]
+		if _, err := fencedevices.Create(ctx, client, seg, hostUUID, fencedevices.CreateOpts{
+			Level: 1, Driver: "ipmi", Address: b.Address, Port: b.Port, Username: b.Username, Password: b.Password,
+			Options: map[string]string{"cipher_suite": fmt.Sprint(b.CipherSuite)},
+		}).Extract(); err != nil {
+			return fmt.Errorf("add fence device for %s: %w", hostName(i), err)
+		}
+	}
+	out, err = d.cli(ctx, "segment", "host", "list", seg, "-c", "name", "-c", "reserved", "-c", "on_maintenance")
+	if err != nil {
+		return err
+	}
+	fmt.Print(indent(out))
+	return nil
+}
+
+func (d *demo) powerOff(ctx context.Context, host string) error {
+	i := slices.Index(hostNames(), host)
+	b := d.bmcs.BMCs[i]
+	pw := filepath.Join(d.dir, "etc", host+".bmc-password")
+	if err := os.WriteFile(pw, []byte(b.Password), 0o600); err != nil {
+		return err
+	}
+	args := []string{"fence", "off", "--driver", "ipmi", "--address", b.Address, "--port", fmt.Sprint(b.Port),
+		"--username", b.Username, "--password-file", pw, "--cipher-suite", fmt.Sprint(b.CipherSuite)}
+	fmt.Printf("    $ lazarus-manage %s\n", strings.Join(args, " "))
+	cmd := exec.CommandContext(ctx, d.binary("lazarus-manage"), args...)
+	cmd.Stdout, cmd.Stderr = indentWriter{os.Stdout}, indentWriter{os.Stderr}
+	return cmd.Run()
+}
+
+func hostNames() []string {
+	var n []string
+	for i := 1; i <= hostCount; i++ {
+		n = append(n, hostName(i))
+	}
+	return n
+}
+
+func (d *demo) waitNotification(ctx context.Context, limit time.Duration) (*notifications.Notification, error) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		pages, err := notifications.List(d.client, notifications.ListOpts{Type: "COMPUTE_HOST"}).AllPages(ctx)
+		if err == nil {
+			all, err := notifications.ExtractNotifications(pages)
+			if err == nil {
+				for _, n := range all {
+					if n.Payload["event"] == "STOPPED" {
+						fmt.Printf("    notification %s from the host monitors: %v\n", n.NotificationUUID, n.Payload)
+						return &n, nil
+					}
+				}
+			}
+		}
+		if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("no host-failure notification within %s (see %s)", limit, filepath.Join(d.dir, "logs"))
+}
+
+func (d *demo) showServers(title, from string) {
+	fmt.Printf("\n    %s:\n", title)
+	tw := tabwriter.NewWriter(indentWriter{os.Stdout}, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tHA_Enabled\tHOST\tSTATE")
+	ids := make([]string, 0, len(d.servers))
+	for id := range d.servers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return d.servers[ids[i]] < d.servers[ids[j]] })
+	for _, id := range ids {
+		s, ok := d.sim.Server(id)
+		if !ok {
+			continue
+		}
+		host := s.Host
+		switch {
+		case from == "":
+		case s.Host != from:
+			if d.ha[id] {
+				host += " (moved from " + from + ")"
+			}
+		case !d.ha[id]:
+			host += " (not HA-enabled: left on the dead host)"
+		default:
+			host += " (NOT RECOVERED)"
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\n", d.servers[id], d.ha[id], host, s.VMState)
+	}
+	tw.Flush()
+}
+
+func (d *demo) summary(ctx context.Context, id string, poweredOff time.Time) error {
+	d.client.Microversion = "1.3"
+	n, err := notifications.Get(ctx, d.client, id).Extract()
+	if err != nil {
+		return fmt.Errorf("read the notification: %w", err)
+	}
+	pages, err := vmoves.List(d.client, id, vmoves.ListOpts{}).AllPages(ctx)
+	if err != nil {
+		return fmt.Errorf("read the vmoves: %w", err)
+	}
+	moves, err := vmoves.ExtractVMoves(pages)
+	if err != nil {
+		return err
+	}
+	type mark struct {
+		what string
+		at   time.Time
+	}
+	marks := []mark{{"host powered off (BMC)", poweredOff}}
+	if t, ok := parseTime(n.CreatedAt); ok {
+		marks = append(marks, mark{"notification recorded", t})
+	}
+	for _, step := range n.RecoveryWorkflowDetails {
+		var last time.Time
+		for _, p := range step.ProgressDetails {
+			if t, ok := parseTime(p.Timestamp); ok && t.After(last) {
+				last = t
+			}
+		}
+		if !last.IsZero() {
+			marks = append(marks, mark{"step " + step.Name + " " + strings.ToLower(step.State), last})
+		}
+	}
+	var first, lastStart, lastEnd time.Time
+	for _, m := range moves {
+		if m.StartTime != nil {
+			if t, ok := parseTime(*m.StartTime); ok {
+				if first.IsZero() || t.Before(first) {
+					first = t
+				}
+				if t.After(lastStart) {
+					lastStart = t
+				}
+			}
+		}
+		if m.EndTime != nil {
+			if t, ok := parseTime(*m.EndTime); ok && t.After(lastEnd) {
+				lastEnd = t
+			}
+		}
+	}
+	if !first.IsZero() {
+		marks = append(marks, mark{"first evacuate call", first}, mark{"last evacuate call", lastStart})
+	}
+	if !lastEnd.IsZero() {
+		marks = append(marks, mark{"all instances ACTIVE elsewhere", lastEnd})
+	}
+	sort.SliceStable(marks, func(i, j int) bool { return marks[i].at.Before(marks[j].at) })
+	fmt.Printf("\n    Recovery %s ended %s. Timeline (from the API: notification, recovery steps, vmoves):\n", id, n.Status)
+	tw := tabwriter.NewWriter(indentWriter{os.Stdout}, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "t+ (s)\tEVENT\t")
+	for _, m := range marks {
+		fmt.Fprintf(tw, "%.2f\t%s\t\n", m.at.Sub(poweredOff).Seconds(), m.what)
+	}
+	tw.Flush()
+	fmt.Printf("\n    Instance moves:\n")
+	tw = tabwriter.NewWriter(indentWriter{os.Stdout}, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tFROM\tTO\tSTATUS")
+	for _, m := range moves {
+		dest := "-"
+		if m.DestHost != nil {
+			dest = *m.DestHost
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.InstanceName, m.SourceHost, dest, m.Status)
+	}
+	tw.Flush()
+	if n.Status != "finished" {
+		return fmt.Errorf("the recovery ended %s, not finished", n.Status)
+	}
+	return nil
+}
+
+func parseTime(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02T15:04:05.000000", time.RFC3339Nano, "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (d *demo) stop(keepLogs bool) {
+	step("Stopping everything the demo started")
+	for i := len(d.procs) - 1; i >= 0; i-- {
+		p := d.procs[i]
+		if p.Process != nil {
+			_ = syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, p := range d.procs {
+		for p.ProcessState == nil && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if p.ProcessState == nil && p.Process != nil {
+			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+		}
+	}
+	if d.bmcs != nil {
+		d.bmcs.Close()
+	}
+	if d.simSrv != nil {
+		_ = d.simSrv.Close()
+	}
+	if d.sim != nil {
+		d.sim.Close()
+	}
+	d.dropDatabase()
+	_ = purgeQueue(d.amqpURL)
+	if !keepLogs {
+		_ = os.RemoveAll(d.dir)
+	}
+}
+
+func waitHTTP(ctx context.Context, url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		last = err
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return last
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("\n==> "+format+"\n", args...)
+}
+
+func indent(s string) string {
+	var b bytes.Buffer
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString("    " + l)
+		}
+	}
+	return b.String()
+}
+
+type indentWriter struct{ w io.Writer }
+
+func (i indentWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(i.w, indent(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func fail(err error) int {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "demo: interrupted")
+		return 130
+	}
+	fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+	return 1
+}

@@ -53,7 +53,8 @@
 //
 // Tests inject failures with FailEvacuation (the server ends in ERROR) and
 // InjectFault (an HTTP status for matching requests), slow things down with
-// SetEvacuateDelay, and read what happened with EvacuateCalls,
+// SetEvacuateDelay (FinishPending completes whatever is in flight at once),
+// and read what happened with EvacuateCalls,
 // EvacuateCount, Requests, Server and Service. WaitIdle waits until every
 // evacuation, start and stop in flight has completed.
 package novasim

@@ -89,7 +89,7 @@ type Sim struct {
 	failEvac    map[string]bool
 	faults      []*Fault
 	requests    []Request
-	timers      map[*time.Timer]struct{}
+	timers      map[*time.Timer]func()
 	inflight    int
 	idle        chan struct{} // closed when inflight drops to zero
 	nextSvcID   int
@@ -136,7 +136,7 @@ func New(opts Options) *Sim {
 		tokens:      map[string]token{},
 		evacByInst:  map[string][]int{},
 		failEvac:    map[string]bool{},
-		timers:      map[*time.Timer]struct{}{},
+		timers:      map[*time.Timer]func(){},
 	}
 	now := time.Now()
 	for _, bin := range []string{"nova-conductor", "nova-scheduler"} {
@@ -168,7 +168,7 @@ func (s *Sim) Close() {
 	for t := range s.timers {
 		t.Stop()
 	}
-	s.timers = map[*time.Timer]struct{}{}
+	s.timers = map[*time.Timer]func(){}
 	s.inflight = 0
 	if s.idle != nil {
 		close(s.idle)
@@ -207,16 +207,34 @@ func (s *Sim) after(d time.Duration, fn func()) {
 	t = time.AfterFunc(d, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if _, ok := s.timers[t]; !ok {
-			return // Close stopped it, or it already ran
-		}
-		delete(s.timers, t)
-		fn()
-		s.inflight--
-		if s.inflight == 0 && s.idle != nil {
-			close(s.idle)
-			s.idle = nil
-		}
+		s.fire(t)
 	})
-	s.timers[t] = struct{}{}
+	s.timers[t] = fn
+}
+
+// fire runs a pending completion once. Callers hold s.mu.
+func (s *Sim) fire(t *time.Timer) {
+	fn, ok := s.timers[t]
+	if !ok {
+		return // Close dropped it, or it already ran
+	}
+	delete(s.timers, t)
+	fn()
+	s.inflight--
+	if s.inflight == 0 && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+}
+
+// FinishPending completes every evacuation, start and stop in flight now,
+// whatever their delays: tests hold evacuations with a long delay, look at
+// the in-flight state, then let them finish.
+func (s *Sim) FinishPending() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t := range s.timers {
+		t.Stop()
+		s.fire(t)
+	}
 }

@@ -30,6 +30,7 @@ type FakeCompute struct {
 	calls     []string
 	failEvac  map[string]bool
 	failOnce  map[string]bool
+	killed    map[string]bool
 	// EvacuateDelay is how long an accepted evacuation takes.
 	EvacuateDelay time.Duration
 	// OnEvacuate, if set, is called (without the lock) after an evacuate
@@ -71,6 +72,21 @@ func (f *FakeCompute) KillHost(name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.services[name].State = "down"
+	if f.killed == nil {
+		f.killed = map[string]bool{}
+	}
+	f.killed[name] = true
+}
+
+// ReviveHost makes a killed host's nova-compute heartbeat again (its state
+// is up unless forced down).
+func (f *FakeCompute) ReviveHost(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.killed, name)
+	if s := f.services[name]; !s.ForcedDown {
+		s.State = "up"
+	}
 }
 
 // SetServiceStatus sets a service's status (enabled/disabled).
@@ -165,8 +181,11 @@ func (f *FakeCompute) SetForcedDown(_ context.Context, id string, down bool) err
 	}
 	f.call("SetForcedDown %s %v", s.Host, down)
 	s.ForcedDown = down
-	if down {
+	switch {
+	case down:
 		s.State = "down"
+	case !f.killed[s.Host]:
+		s.State = "up"
 	}
 	return nil
 }

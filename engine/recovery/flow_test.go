@@ -146,7 +146,6 @@ func TestHostFailureTimeline(t *testing.T) {
 		b.addHost(h, false)
 	}
 	b.addHost("spare", true) // reserved: not an auto target
-	on, _ := false, false
 	_, err := b.st.Pool().Exec(context.Background(), `UPDATE hosts SET on_maintenance = true WHERE name = 'c4'`)
 	require.NoError(t, err)
 	var haIDs []string
@@ -246,7 +245,6 @@ func TestBMCDarkHolds(t *testing.T) {
 	b.confirm.Confirm(b.hosts["c1"])
 	status, msg := b.waitStatus(n, "finished", "error")
 	require.Equal(t, "finished", status, msg)
-	require.Equal(t, []string{"c2"}[0:0], []string{}[0:0])
 	require.Len(t, b.compute.Evacuations()[id], 1)
 }
 

@@ -187,7 +187,9 @@ func wantFault(fault, msg string) func(t *testing.T, body map[string]any, hdr ht
 	}
 }
 
-func v(ver string) map[string]string { return map[string]string{"OpenStack-API-Version": "instance-ha " + ver} }
+func v(ver string) map[string]string {
+	return map[string]string{"OpenStack-API-Version": "instance-ha " + ver}
+}
 
 // TestGolden walks every endpoint and every error the issue lists, in one
 // scenario on a fresh database, and compares each exchange with its golden
@@ -242,7 +244,7 @@ func TestGolden(t *testing.T) {
 			body:  `{"segment": {"name": "s3", "recovery_method": "manual", "service_type": "COMPUTE"}}`,
 			check: wantFault("badRequest", "Invalid input for field/attribute recovery_method. Value: manual. 'manual' is not one of ['auto', 'reserved_host', 'auto_priority', 'rh_priority']")},
 		{name: "segment-create-enabled-at-1.0", method: "POST", path: "/v1/segments", status: 400,
-			body: `{"segment": {"name": "s3", "recovery_method": "auto", "service_type": "COMPUTE", "enabled": true}}`,
+			body:  `{"segment": {"name": "s3", "recovery_method": "auto", "service_type": "COMPUTE", "enabled": true}}`,
 			check: wantFault("badRequest", "Invalid input for field/attribute segment. Value: {'name': 's3', 'recovery_method': 'auto', 'service_type': 'COMPUTE', 'enabled': True}. Additional properties are not allowed ('enabled' was unexpected)")},
 		{name: "segment-create-missing-field", method: "POST", path: "/v1/segments", status: 400,
 			body:  `{"segment": {"name": "s3", "recovery_method": "auto"}}`,
@@ -369,9 +371,13 @@ func TestGolden(t *testing.T) {
 			body: `{"notification": {"type": "VM", "hostname": "compute-4", "generated_time": "2026-01-02T03:04:05+01:00", "payload": {"instance_uuid": "6b8a8d0e-6b38-4b4e-9d59-7a0f4f0f9c11", "vir_domain_event": "STOPPED_FAILED", "event": "LIFECYCLE"}}}`,
 			save: map[string]string{"vm_notification": "notification.notification_uuid"}},
 		{name: "notification-list", method: "GET", path: "/v1/notifications", status: 200,
-			check: func(t *testing.T, body map[string]any, _ http.Header) { require.Len(t, body["notifications"].([]any), 2) }},
+			check: func(t *testing.T, body map[string]any, _ http.Header) {
+				require.Len(t, body["notifications"].([]any), 2)
+			}},
 		{name: "notification-list-filtered", method: "GET", path: "/v1/notifications?type=VM&generated-since=2026-01-02T02:00:00Z", status: 200,
-			check: func(t *testing.T, body map[string]any, _ http.Header) { require.Len(t, body["notifications"].([]any), 1) }},
+			check: func(t *testing.T, body map[string]any, _ http.Header) {
+				require.Len(t, body["notifications"].([]any), 1)
+			}},
 		{name: "notification-list-bad-generated-since", method: "GET", path: "/v1/notifications?generated-since=soon", status: 400,
 			check: wantFault("badRequest", "Invalid generated-since value")},
 		{name: "notification-show", method: "GET", path: "/v1/notifications/{notification}", status: 200,

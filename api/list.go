@@ -68,7 +68,7 @@ func pyInt(s string) (int64, error) {
 			if strings.HasPrefix(s, "-") {
 				return -1, nil
 			}
-			return 1<<62, nil
+			return 1 << 62, nil
 		}
 		return 0, err
 	}

@@ -165,7 +165,9 @@ func (ps *checkParser) or() (check, error) {
 			return nil, err
 		}
 		a, b := l, r
-		l = func(p *Policy, c *Credentials, t map[string]string, d int) bool { return a(p, c, t, d) || b(p, c, t, d) }
+		l = func(p *Policy, c *Credentials, t map[string]string, d int) bool {
+			return a(p, c, t, d) || b(p, c, t, d)
+		}
 	}
 	return l, nil
 }
@@ -182,7 +184,9 @@ func (ps *checkParser) and() (check, error) {
 			return nil, err
 		}
 		a, b := l, r
-		l = func(p *Policy, c *Credentials, t map[string]string, d int) bool { return a(p, c, t, d) && b(p, c, t, d) }
+		l = func(p *Policy, c *Credentials, t map[string]string, d int) bool {
+			return a(p, c, t, d) && b(p, c, t, d)
+		}
 	}
 	return l, nil
 }

@@ -393,10 +393,23 @@ func (l *lab) waitEvent(timeout time.Duration, what string, match func(*event.Ev
 // waitLog waits until host h logged a line that matches.
 func (l *lab) waitLog(h *labHost, timeout time.Duration, what string, match func(map[string]any) bool) {
 	l.t.Helper()
+	l.waitLogAfter(h, 0, timeout, what, match)
+}
+
+func (h *labHost) logCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.logs)
+}
+
+// waitLogAfter waits until host h logged a matching line after its first
+// skip lines.
+func (l *lab) waitLogAfter(h *labHost, skip int, timeout time.Duration, what string, match func(map[string]any) bool) {
+	l.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		h.mu.Lock()
-		for _, m := range h.logs {
+		for _, m := range h.logs[skip:] {
 			if match(m) {
 				h.mu.Unlock()
 				return
@@ -435,5 +448,30 @@ func (l *lab) waitAllUp(timeout time.Duration) {
 				l.waitLog(h, timeout, p.name+" up", statusLog(p.name, "up"))
 			}
 		}
+	}
+}
+
+// lastStatusAfter is the last status h logged for peer after its first
+// skip log lines, or "" if none.
+func (h *labHost) lastStatusAfter(skip int, peer string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	last := ""
+	for _, m := range h.logs[skip:] {
+		if m["msg"] == "peer status changed" && m["peer"] == peer {
+			last, _ = m["status"].(string)
+		}
+	}
+	return last
+}
+
+func (l *lab) waitCond(timeout time.Duration, what string, cond func() bool) {
+	l.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -26,12 +26,12 @@ func requireCliff(t *testing.T) {
 }
 
 type emitCase struct {
-	Kind    string         `json:"kind"`
-	Format  string         `json:"format"`
-	Columns []string       `json:"columns"`
+	Kind    string          `json:"kind"`
+	Format  string          `json:"format"`
+	Columns []string        `json:"columns"`
 	Rows    json.RawMessage `json:"rows,omitempty"`
 	Row     json.RawMessage `json:"row,omitempty"`
-	Args    map[string]any `json:"args"`
+	Args    map[string]any  `json:"args"`
 }
 
 func runPython(t *testing.T, cases []emitCase) []string {

@@ -364,3 +364,17 @@ func (s *Store) FenceConfirmedSince(ctx context.Context, hostUUID string, since 
 	}
 	return ok, nil
 }
+
+// FenceHostNames returns the names of every live host, so the readiness
+// check can show hosts that have no fence device at all.
+func (s *Store) FenceHostNames(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name FROM hosts WHERE NOT deleted ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list host names: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list host names: %w", err)
+	}
+	return names, nil
+}

@@ -59,8 +59,11 @@ type Recovery struct {
 	NotificationType string
 	Payload          map[string]string
 	GeneratedTime    time.Time
-	RecoveryMethod   string
-	SegmentEnabled   bool
+	// EventID is set when the notification came from a monitor event
+	// (through the intake) rather than the API.
+	EventID        string
+	RecoveryMethod string
+	SegmentEnabled bool
 }
 
 // RecoveryCreateResult says what RecoveryCreateFromNew did with one
@@ -180,7 +183,7 @@ const recoveryColumns = `
 	r.uuid::text, r.notification_uuid::text, r.kind, r.host_uuid::text, r.host_name,
 	r.segment_uuid::text, r.state, COALESCE(r.hold_reason, ''), r.attempt,
 	COALESCE(r.lease_owner, ''), r.lease_epoch, COALESCE(r.lease_expires_at, 'epoch'::timestamptz), r.created_at,
-	n.type, n.payload, n.generated_time, s.recovery_method, s.enabled`
+	n.type, n.payload, n.generated_time, COALESCE(n.event_id, ''), s.recovery_method, s.enabled`
 
 func scanRecovery(row pgx.Row) (*Recovery, error) {
 	var r Recovery
@@ -188,7 +191,7 @@ func scanRecovery(row pgx.Row) (*Recovery, error) {
 	if err := row.Scan(&r.UUID, &r.NotificationUUID, &r.Kind, &r.HostUUID, &r.HostName,
 		&r.SegmentUUID, &r.State, &r.HoldReason, &r.Attempt,
 		&r.Lease.Owner, &r.Lease.Epoch, &r.LeaseExpiresAt, &r.CreatedAt,
-		&r.NotificationType, &payload, &r.GeneratedTime, &r.RecoveryMethod, &r.SegmentEnabled); err != nil {
+		&r.NotificationType, &payload, &r.GeneratedTime, &r.EventID, &r.RecoveryMethod, &r.SegmentEnabled); err != nil {
 		return nil, err
 	}
 	r.Lease.RecoveryUUID = r.UUID

@@ -80,8 +80,14 @@ func (b *testBundle) notify(host string, payload map[string]string, observer str
 	} else if _, ok := payload["process_name"]; ok {
 		typ = event.TypeProcess
 	}
+	// Like the intake: an event id when a monitor observed it, none when
+	// it came through the API.
+	eventID := ""
+	if observer != "" {
+		eventID = fmt.Sprintf("ev-%d", time.Now().UnixNano())
+	}
 	n, err := b.st.NotificationInsert(ctx, &store.NotificationInsertParams{Type: typ, Hostname: host,
-		GeneratedTime: time.Now(), Payload: payload, EventID: fmt.Sprintf("ev-%d", time.Now().UnixNano()), DuplicateWindow: time.Minute})
+		GeneratedTime: time.Now(), Payload: payload, EventID: eventID, DuplicateWindow: time.Minute})
 	require.NoError(b.t, err)
 	if observer != "" {
 		var raw json.RawMessage

@@ -20,6 +20,9 @@ import (
 
 var errHold = errors.New("hold")
 
+// observerGrace bounds the wait for a monitor event's observer row.
+const observerGrace = 5 * time.Second
+
 // hostFailure is verdict → fence → force_down → select → evacuate (with
 // confirm, per instance) → finish. Each step is skipped when the journal
 // shows it done, so a resumed recovery continues where the last owner
@@ -168,6 +171,12 @@ func (fl *Flows) verdict(ctx context.Context, job *workflow.Job) (Verdict, error
 		for _, n := range e.NetworksAlive {
 			alive[n] = true
 		}
+	}
+	if len(obs) == 0 && r.EventID != "" && ev.Waited < observerGrace {
+		// The intake records the observer right after it commits the
+		// notification: give it a moment, so that evidence such as
+		// "alive on another network" is never missed.
+		return Verdict{ActionWait, "waiting for the report's observer evidence"}, nil
 	}
 	for n := range alive {
 		ev.AliveLinks = append(ev.AliveLinks, n)

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/lazarus-ha/lazarus/cmd/internal/fencewire"
+	"github.com/lazarus-ha/lazarus/engine/recovery"
+	"github.com/lazarus-ha/lazarus/fencing"
+	"github.com/lazarus-ha/lazarus/openstack/nova"
+)
+
+// novaCompute adapts openstack/nova's client to the engine's Compute.
+type novaCompute struct{ c *nova.Client }
+
+var _ recovery.Compute = novaCompute{}
+
+// mapErr keeps the original error and adds the engine's sentinels.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, nova.ErrNotFound):
+		return errors.Join(err, recovery.ErrNotFound)
+	case errors.Is(err, nova.ErrAlreadyStopped), gophercloud.ResponseCodeIs(err, http.StatusConflict):
+		return errors.Join(err, recovery.ErrConflict)
+	}
+	return err
+}
+
+func fromService(s nova.Service) recovery.Service {
+	return recovery.Service{ID: s.ID, Host: s.Host, Status: s.Status, State: s.State, ForcedDown: s.ForcedDown,
+		DisabledReason: s.DisabledReason, UpdatedAt: s.UpdatedAt}
+}
+
+func fromServer(s nova.Server) recovery.Server {
+	return recovery.Server{ID: s.ID, Name: s.Name, Host: s.Host, Status: s.Status, VMState: s.VMState, TaskState: s.TaskState,
+		PowerState: s.PowerState, Metadata: s.Metadata, Flavor: recovery.Flavor{VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB}}
+}
+
+func (n novaCompute) ComputeService(ctx context.Context, host string) (recovery.Service, error) {
+	s, err := n.c.ComputeService(ctx, host)
+	return fromService(s), mapErr(err)
+}
+
+func (n novaCompute) ComputeServices(ctx context.Context) ([]recovery.Service, error) {
+	ss, err := n.c.ComputeServices(ctx)
+	out := make([]recovery.Service, len(ss))
+	for i, s := range ss {
+		out[i] = fromService(s)
+	}
+	return out, mapErr(err)
+}
+
+func (n novaCompute) SetForcedDown(ctx context.Context, id string, down bool) error {
+	return mapErr(n.c.SetForcedDown(ctx, id, down))
+}
+
+func (n novaCompute) DisableService(ctx context.Context, id, reason string) error {
+	return mapErr(n.c.DisableService(ctx, id, reason))
+}
+
+func (n novaCompute) EnableService(ctx context.Context, id string) error {
+	return mapErr(n.c.EnableService(ctx, id))
+}
+
+func (n novaCompute) ServersOnHost(ctx context.Context, host string) ([]recovery.Server, error) {
+	ss, err := n.c.ServersOnHost(ctx, host)
+	out := make([]recovery.Server, len(ss))
+	for i, s := range ss {
+		out[i] = fromServer(s)
+	}
+	return out, mapErr(err)
+}
+
+func (n novaCompute) Server(ctx context.Context, id string) (recovery.Server, error) {
+	s, err := n.c.Server(ctx, id)
+	return fromServer(s), mapErr(err)
+}
+
+func (n novaCompute) Evacuate(ctx context.Context, id, target string) error {
+	return mapErr(n.c.Evacuate(ctx, id, target))
+}
+
+func (n novaCompute) StartServer(ctx context.Context, id string) error {
+	return mapErr(n.c.StartServer(ctx, id))
+}
+
+func (n novaCompute) StopServer(ctx context.Context, id string) error {
+	return mapErr(n.c.StopServer(ctx, id))
+}
+
+func (n novaCompute) ResetState(ctx context.Context, id, state string) error {
+	return mapErr(n.c.ResetState(ctx, id, state))
+}
+
+func (n novaCompute) Migrations(ctx context.Context, id string) ([]recovery.Migration, error) {
+	ms, err := n.c.Migrations(ctx, id)
+	out := make([]recovery.Migration, len(ms))
+	for i, m := range ms {
+		out[i] = recovery.Migration{ID: strconv.Itoa(m.ID), Type: m.MigrationType, Status: m.Status,
+			SourceCompute: m.SourceCompute, DestCompute: m.DestCompute, CreatedAt: m.CreatedAt}
+	}
+	return out, mapErr(err)
+}
+
+func (n novaCompute) Hypervisors(ctx context.Context) ([]recovery.Hypervisor, error) {
+	hs, err := n.c.Hypervisors(ctx)
+	out := make([]recovery.Hypervisor, len(hs))
+	for i, h := range hs {
+		out[i] = recovery.Hypervisor{Host: h.ServiceHost, VCPUs: h.VCPUs, VCPUsUsed: h.VCPUsUsed, MemoryMB: h.MemoryMB,
+			MemoryMBUsed: h.MemoryMBUsed, LocalGB: h.LocalGB, LocalGBUsed: h.LocalGBUsed}
+	}
+	return out, mapErr(err)
+}
+
+func (n novaCompute) Aggregates(ctx context.Context) ([]recovery.Aggregate, error) {
+	as, err := n.c.Aggregates(ctx)
+	out := make([]recovery.Aggregate, len(as))
+	for i, a := range as {
+		out[i] = recovery.Aggregate{ID: strconv.Itoa(a.ID), Name: a.Name, Hosts: a.Hosts}
+	}
+	return out, mapErr(err)
+}
+
+func (n novaCompute) AddHostToAggregate(ctx context.Context, id, host string) error {
+	i, err := strconv.Atoi(id)
+	if err != nil {
+		return fmt.Errorf("aggregate id %q: %w", id, err)
+	}
+	return mapErr(n.c.AddHostToAggregate(ctx, i, host))
+}
+
+// hostFencer adapts fencewire's HostFencer to the engine's Fencer.
+type hostFencer struct{ f *fencewire.HostFencer }
+
+var _ recovery.Fencer = hostFencer{}
+
+func powerState(p fencing.PowerState) recovery.PowerState {
+	switch p {
+	case fencing.PowerOn:
+		return recovery.PowerOn
+	case fencing.PowerOff:
+		return recovery.PowerOff
+	}
+	return recovery.PowerUnknown
+}
+
+func (h hostFencer) Fence(ctx context.Context, host string) (recovery.FenceResult, error) {
+	res, err := h.f.Fence(ctx, host)
+	return recovery.FenceResult{Verified: res.Verified, Level: res.Level, Manual: res.Manual, Evidence: res}, err
+}
+
+func (h hostFencer) PowerStatus(ctx context.Context, host string) (recovery.PowerState, error) {
+	p, _, err := h.f.PowerStatus(ctx, host)
+	return powerState(p), err
+}

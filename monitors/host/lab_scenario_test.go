@@ -81,3 +81,17 @@ func waitFile(t *testing.T, path string, timeout time.Duration) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Two hosts: when one dies the survivor has lost every peer, and only the
+// isolation address (pinged, ICMP) tells it that it is not the one cut
+// off; so it accuses the dead host and does not report itself.
+func TestLabTwoHostsPeerCrashes(t *testing.T) {
+	l := newLab(t, labOptions{hosts: 2, isolation: "10.231.0.254"})
+	h1, h2 := l.hosts[0], l.hosts[1]
+	l.waitAllUp(60 * time.Second)
+	l.crash(h2)
+	e, _ := l.waitEvent(60*time.Second, "STOPPED for compute-2", hostEvent(h1.name, h2.name, event.EventStopped))
+	require.ElementsMatch(t, []string{"mgmt", "storage"}, e.Evidence.NetworksLost)
+	require.Empty(t, l.eventsWhere(func(e *event.Event) bool { return e.Notification.Hostname == h1.name }),
+		"the survivor reached the isolation address, so it is not isolated")
+}

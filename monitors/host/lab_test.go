@@ -108,7 +108,10 @@ func ipCmd(t testing.TB, args ...string) {
 }
 
 type labOptions struct {
-	hosts         int
+	hosts int
+	// isolation is the isolation_addresses value; default the switch's
+	// address on each bridge, port 9 (TCP; refused = answered).
+	isolation     string
 	probeInterval string
 	extra         string
 }
@@ -254,6 +257,9 @@ func (l *lab) start(h *labHost, bin string, o labOptions) {
 	if o.probeInterval == "" {
 		o.probeInterval = "500ms"
 	}
+	if o.isolation == "" {
+		o.isolation = "10.231.0.254:9,10.231.1.254:9"
+	}
 	conf := fmt.Sprintf(`[DEFAULT]
 host = %s
 transport_url = amqp://guest:guest@127.0.0.1:5672/
@@ -266,12 +272,12 @@ spool_dir = %s
 [hostmonitor]
 networks = %s
 peers = %s
-isolation_addresses = 10.231.0.254:9,10.231.1.254:9
+isolation_addresses = %s
 isolation_timeout = 2s
 isolation_action = touch %s
 probe_interval = %s
 %s`, h.name, l.queue, filepath.Join(l.dir, h.name, "spool"), strings.Join(nets, ","), strings.Join(peers, ","),
-		l.isolationMarker(h), o.probeInterval, o.extra)
+		o.isolation, l.isolationMarker(h), o.probeInterval, o.extra)
 	path := filepath.Join(l.dir, h.name+".conf")
 	require.NoError(l.t, os.MkdirAll(filepath.Join(l.dir, h.name), 0o700))
 	require.NoError(l.t, os.WriteFile(path, []byte(conf), 0o600))
@@ -310,6 +316,13 @@ func (l *lab) kill(h *labHost) {
 		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
 		<-h.done
 	}
+}
+
+// crash kills host h's monitor with SIGKILL, as a host that dies does not
+// say goodbye either.
+func (l *lab) crash(h *labHost) {
+	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+	<-h.done
 }
 
 func (l *lab) isolationMarker(h *labHost) string {

@@ -433,8 +433,9 @@ func (m *Monitor) leaveIsolation(why string) {
 	m.log.Info("isolation ended", "reason", why)
 }
 
-// probeIsolation reports whether any isolation address answers. A TCP
-// connection refused is an answer: the address is reachable.
+// probeIsolation reports whether any isolation address answers: host:port
+// by TCP connect (a refused connection is an answer too), a bare host by
+// ICMP echo (needs root or CAP_NET_RAW, as the monitor has).
 func (m *Monitor) probeIsolation(ctx context.Context) bool {
 	if len(m.cfg.IsolationAddresses) == 0 {
 		return false
@@ -453,6 +454,9 @@ func (m *Monitor) probeIsolation(ctx context.Context) bool {
 }
 
 func reachable(ctx context.Context, addr string) bool {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return ping(ctx, addr)
+	}
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err == nil {

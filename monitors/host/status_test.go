@@ -1,6 +1,8 @@
 package host
 
 import (
+	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -98,4 +100,15 @@ func FuzzParseNetworks(f *testing.F) {
 			require.NotEmpty(t, nets[0].Name)
 		}
 	})
+}
+
+func TestReachable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// Connection refused is an answer: the address is reachable.
+	require.True(t, reachable(ctx, "127.0.0.1:1"))
+	// A bare address is pinged (the tests run as root, as the monitor does).
+	require.Equal(t, 0, os.Geteuid(), "ICMP needs root")
+	require.True(t, reachable(ctx, "127.0.0.1"))
 }

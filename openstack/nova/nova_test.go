@@ -340,7 +340,7 @@ func TestServersOnHostFollowsEveryPage(t *testing.T) {
 	for _, r := range b.sim.Requests() {
 		if r.Path == "/servers/detail" {
 			pages++
-			require.Contains(t, r.RawQuery, "all_tenants=true")
+			require.Contains(t, r.RawQuery, "all_tenants=True")
 			require.Contains(t, r.RawQuery, "host=compute-2")
 		}
 	}

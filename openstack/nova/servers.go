@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
-	"github.com/gophercloud/gophercloud/v2/pagination"
 )
 
 // Flavor is the size of a server as embedded in it (microversion >= 2.47).
@@ -38,15 +38,38 @@ type Server struct {
 	Flavor     Flavor
 }
 
-func fromServer(s *servers.Server) Server {
+// serverWire is a server as Nova renders it at Microversion, decoded in
+// one pass. gophercloud's servers.ExtractServers decodes each page three
+// times over (into maps, back to JSON, into structs, once more for
+// IsEmpty), which costs ~0.2 ms of CPU per server, noticeable for a host
+// with a thousand servers in the middle of a recovery.
+type serverWire struct {
+	ID                 string            `json:"id"`
+	Name               string            `json:"name"`
+	TenantID           string            `json:"tenant_id"`
+	Host               string            `json:"OS-EXT-SRV-ATTR:host"`
+	HypervisorHostname string            `json:"OS-EXT-SRV-ATTR:hypervisor_hostname"`
+	Status             string            `json:"status"`
+	VMState            string            `json:"OS-EXT-STS:vm_state"`
+	TaskState          *string           `json:"OS-EXT-STS:task_state"`
+	PowerState         int               `json:"OS-EXT-STS:power_state"`
+	Locked             bool              `json:"locked"`
+	Metadata           map[string]string `json:"metadata"`
+	Flavor             struct {
+		VCPUs  int `json:"vcpus"`
+		RAMMB  int `json:"ram"`
+		DiskGB int `json:"disk"`
+	} `json:"flavor"`
+}
+
+func (w *serverWire) server() Server {
 	out := Server{
-		ID: s.ID, Name: s.Name, TenantID: s.TenantID, Host: s.Host, HypervisorHostname: s.HypervisorHostname,
-		Status: s.Status, VMState: s.VmState, TaskState: s.TaskState, PowerState: int(s.PowerState),
-		Metadata: s.Metadata,
-		Flavor:   Flavor{VCPUs: intField(s.Flavor, "vcpus"), RAMMB: intField(s.Flavor, "ram"), DiskGB: intField(s.Flavor, "disk")},
+		ID: w.ID, Name: w.Name, TenantID: w.TenantID, Host: w.Host, HypervisorHostname: w.HypervisorHostname,
+		Status: w.Status, VMState: w.VMState, PowerState: w.PowerState, Locked: w.Locked, Metadata: w.Metadata,
+		Flavor: Flavor{VCPUs: w.Flavor.VCPUs, RAMMB: w.Flavor.RAMMB, DiskGB: w.Flavor.DiskGB},
 	}
-	if s.Locked != nil {
-		out.Locked = *s.Locked
+	if w.TaskState != nil {
+		out.TaskState = *w.TaskState
 	}
 	if out.Metadata == nil {
 		out.Metadata = map[string]string{}
@@ -54,41 +77,55 @@ func fromServer(s *servers.Server) Server {
 	return out
 }
 
-func intField(m map[string]any, key string) int {
-	if f, ok := m[key].(float64); ok {
-		return int(f)
-	}
-	return 0
+// serverPage is one page of GET /servers/detail.
+type serverPage struct {
+	Servers []serverWire       `json:"servers"`
+	Links   []gophercloud.Link `json:"servers_links"`
 }
+
+// maxServerPages bounds ServersOnHost against a Nova (or proxy) whose
+// next links never end: 10,000 pages of max_limit 1,000 servers.
+const maxServerPages = 10000
 
 // ServersOnHost returns every server on host, of all tenants, following
 // every page (Masakari reads only the first, capped by Nova's max_limit).
 func (c *Client) ServersOnHost(ctx context.Context, host string) ([]Server, error) {
+	q := url.Values{"all_tenants": {"True"}, "host": {host}}
+	next := c.sc.ServiceURL("servers", "detail") + "?" + q.Encode()
 	var out []Server
-	err := servers.List(c.sc, servers.ListOpts{AllTenants: true, Host: host}).EachPage(ctx,
-		func(_ context.Context, page pagination.Page) (bool, error) {
-			list, err := servers.ExtractServers(page)
-			if err != nil {
-				return false, err
-			}
-			for i := range list {
-				out = append(out, fromServer(&list[i]))
-			}
-			return true, nil
-		})
-	if err != nil {
-		return nil, fmt.Errorf("list servers on %s: %w", host, err)
+	seen := map[string]bool{}
+	for pages := 0; next != ""; pages++ {
+		if pages == maxServerPages || seen[next] {
+			return nil, fmt.Errorf("list servers on %s: pagination does not end (%s)", host, next)
+		}
+		seen[next] = true
+		var page serverPage
+		if _, err := c.sc.Get(ctx, next, &page, nil); err != nil {
+			return nil, fmt.Errorf("list servers on %s: %w", host, err)
+		}
+		for i := range page.Servers {
+			out = append(out, page.Servers[i].server())
+		}
+		if len(page.Servers) == 0 {
+			break
+		}
+		var err error
+		if next, err = gophercloud.ExtractNextURL(page.Links); err != nil {
+			return nil, fmt.Errorf("list servers on %s: %w", host, err)
+		}
 	}
 	return out, nil
 }
 
 // Server returns one server, or an error wrapping ErrNotFound.
 func (c *Client) Server(ctx context.Context, id string) (Server, error) {
-	s, err := servers.Get(ctx, c.sc, id).Extract()
-	if err != nil {
+	var body struct {
+		Server serverWire `json:"server"`
+	}
+	if _, err := c.sc.Get(ctx, c.sc.ServiceURL("servers", url.PathEscape(id)), &body, nil); err != nil {
 		return Server{}, fmt.Errorf("get server %s: %w", id, notFound(err))
 	}
-	return fromServer(s), nil
+	return body.Server.server(), nil
 }
 
 // evacuateBody is the evacuate body written by hand: gophercloud's

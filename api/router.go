@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lazarus-ha/lazarus/fencing/secret"
 	"github.com/lazarus-ha/lazarus/store"
 )
 
@@ -53,6 +54,8 @@ type Deps struct {
 	MaxBodySize int64
 	// LinkPrefix rewrites the version documents' links ([api] link_prefix).
 	LinkPrefix string
+	// FenceSecrets seals fence device passwords ([fencing] secret_key_file); nil refuses passwords (503).
+	FenceSecrets *secret.Box
 }
 
 // API holds the handlers' dependencies.
@@ -137,6 +140,7 @@ func (a *API) routes(r chi.Router) {
 	a.resource(r, "/notifications/{notification_id}/vmoves", "{vmove_id}", collectionHandlers{
 		index: a.vmoveList, show: a.vmoveShow,
 	})
+	a.fenceDeviceRoutes(r) // api/fence_devices.go
 	// Lazarus extensions register here, one line each, e.g.
 	//   a.fenceDeviceRoutes(r) // api/fence_devices.go: /segments/{segment_id}/hosts/{host_id}/fence_devices
 	// using a.v1 (version, content type, body, project check), Decode,

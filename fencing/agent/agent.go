@@ -71,26 +71,35 @@ type Device struct {
 	path string
 }
 
-// New validates cfg and resolves the agent binary.
-func New(cfg Config) (*Device, error) {
+// Validate checks cfg without looking for the agent binary (the API uses
+// it on hosts that may not have the agents installed).
+func Validate(cfg Config) error {
 	base := filepath.Base(cfg.Agent)
 	if !agentName.MatchString(base) || (cfg.Agent != base && !filepath.IsAbs(cfg.Agent)) {
-		return nil, fmt.Errorf("agent: %q is not a fence agent name (fence_*) or an absolute path to one", cfg.Agent)
+		return fmt.Errorf("agent: %q is not a fence agent name (fence_*) or an absolute path to one", cfg.Agent)
 	}
 	for k, v := range cfg.Options {
 		switch {
 		case k == "" || strings.ContainsAny(k, "=\n\r \t"):
-			return nil, fmt.Errorf("agent: option name %q is invalid", k)
+			return fmt.Errorf("agent: option name %q is invalid", k)
 		case strings.ContainsAny(v, "\n\r"):
-			return nil, fmt.Errorf("agent: option %s holds a line break", k)
+			return fmt.Errorf("agent: option %s holds a line break", k)
 		case k == "action":
-			return nil, errors.New("agent: option action is set by Lazarus per call")
+			return errors.New("agent: option action is set by Lazarus per call")
 		case isSecretKey(k):
-			return nil, fmt.Errorf("agent: option %s must not be set; give the password in the password field", k)
+			return fmt.Errorf("agent: option %s must not be set; give the password in the password field", k)
 		}
 	}
 	if strings.ContainsAny(cfg.Password, "\n\r") {
-		return nil, errors.New("agent: password holds a line break")
+		return errors.New("agent: password holds a line break")
+	}
+	return nil
+}
+
+// New validates cfg and resolves the agent binary.
+func New(cfg Config) (*Device, error) {
+	if err := Validate(cfg); err != nil {
+		return nil, err
 	}
 	path := cfg.Agent
 	if !filepath.IsAbs(path) {

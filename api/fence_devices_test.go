@@ -1,0 +1,250 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lazarus-ha/lazarus/api"
+	"github.com/lazarus-ha/lazarus/fencing/secret"
+	"github.com/lazarus-ha/lazarus/store"
+	"github.com/lazarus-ha/lazarus/store/storetest"
+)
+
+// memberAuth authenticates everyone as a non-admin member.
+type memberAuth struct{}
+
+func (memberAuth) Authenticate(_ context.Context, _ *http.Request) (*api.Credentials, error) {
+	return &api.Credentials{UserID: "u1", ProjectID: "p1", Roles: []string{"member"}}, nil
+}
+
+type fenceBundle struct {
+	t      *testing.T
+	st     *store.Store
+	box    *secret.Box
+	h      http.Handler
+	seg    *store.Segment
+	host   *store.Host
+	bodies []string // every response body, to check no password leaks
+}
+
+func fenceSetup(t *testing.T, deps func(*api.Deps)) *fenceBundle {
+	t.Helper()
+	st := storetest.NewStore(t)
+	key, err := secret.ParseKey(secret.GenerateKey())
+	require.NoError(t, err)
+	box, err := secret.New(key)
+	require.NoError(t, err)
+	d := api.Deps{Store: st, Auth: api.NoAuth{}, FenceSecrets: box}
+	if deps != nil {
+		deps(&d)
+	}
+	seg, err := st.SegmentInsert(context.Background(), &store.SegmentInsertParams{Name: "seg", ServiceType: "COMPUTE", RecoveryMethod: "auto", Enabled: true})
+	require.NoError(t, err)
+	host, err := st.HostInsert(context.Background(), &store.HostInsertParams{SegmentUUID: seg.UUID, Name: "compute-1", Type: "COMPUTE", ControlAttributes: "SSH"})
+	require.NoError(t, err)
+	return &fenceBundle{t: t, st: st, box: box, h: api.NewRouter(d), seg: seg, host: host}
+}
+
+func (b *fenceBundle) base() string {
+	return "/v1/segments/" + b.seg.UUID + "/hosts/" + b.host.UUID
+}
+
+func (b *fenceBundle) do(method, path, body string) (int, map[string]any) {
+	b.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	w := httptest.NewRecorder()
+	b.h.ServeHTTP(w, req)
+	raw := w.Body.String()
+	b.bodies = append(b.bodies, raw)
+	var out map[string]any
+	if raw != "" {
+		require.NoError(b.t, json.Unmarshal([]byte(raw), &out), raw)
+	}
+	return w.Code, out
+}
+
+func (b *fenceBundle) requireNoPassword(passwords ...string) {
+	b.t.Helper()
+	for _, body := range b.bodies {
+		for _, pw := range passwords {
+			require.NotContains(b.t, body, pw, "a password reached an API body")
+		}
+		require.NotContains(b.t, body, `"password"`, "no password field in any response")
+	}
+}
+
+func TestFenceDeviceCRUD(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	const pw1, pw2 = "Bmc-Passw0rd-one", "Bmc-Passw0rd-two"
+
+	code, out := b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "10.0.0.5", "port": 623, "username": "admin", "password": "`+pw1+`", "options": {"cipher_suite": "3"}}}`)
+	require.Equal(t, http.StatusCreated, code, out)
+	dev := out["fence_device"].(map[string]any)
+	id := dev["id"].(string)
+	require.Equal(t, true, dev["password_set"])
+	require.Equal(t, "ipmi", dev["driver"])
+	require.EqualValues(t, 623, dev["port"])
+	require.Equal(t, map[string]any{"cipher_suite": "3"}, dev["options"])
+	require.Nil(t, dev["fence_ready"], "not checked yet")
+
+	// Stored sealed, bound to the host.
+	stored, err := b.st.FenceDeviceGet(context.Background(), &store.FenceDeviceGetParams{UUID: id, HostUUID: b.host.UUID})
+	require.NoError(t, err)
+	require.NotContains(t, string(stored.PasswordEncrypted), pw1)
+	plain, err := b.box.Open(stored.PasswordEncrypted, []byte(b.host.UUID))
+	require.NoError(t, err)
+	require.Equal(t, pw1, string(plain))
+
+	code, out = b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 2, "driver": "agent", "agent": "fence_ipmilan", "address": "10.0.0.5", "username": "admin", "password": "`+pw2+`", "options": {"lanplus": "1", "cipher": 3}}}`)
+	require.Equal(t, http.StatusCreated, code, out)
+	code, out = b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 3, "driver": "manual"}}`)
+	require.Equal(t, http.StatusCreated, code, out)
+
+	code, out = b.do("GET", b.base()+"/fence_devices", "")
+	require.Equal(t, http.StatusOK, code)
+	list := out["fence_devices"].([]any)
+	require.Len(t, list, 3)
+	require.EqualValues(t, 1, list[0].(map[string]any)["level"])
+
+	code, out = b.do("GET", b.base()+"/fence_devices/"+id, "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, id, out["fence_device"].(map[string]any)["id"])
+
+	code, out = b.do("PUT", b.base()+"/fence_devices/"+id, `{"fence_device": {"address": "10.0.0.6", "password": "`+pw2+`"}}`)
+	require.Equal(t, http.StatusOK, code, out)
+	require.Equal(t, "10.0.0.6", out["fence_device"].(map[string]any)["address"])
+	stored, err = b.st.FenceDeviceGet(context.Background(), &store.FenceDeviceGetParams{UUID: id, HostUUID: b.host.UUID})
+	require.NoError(t, err)
+	plain, err = b.box.Open(stored.PasswordEncrypted, []byte(b.host.UUID))
+	require.NoError(t, err)
+	require.Equal(t, pw2, string(plain))
+
+	// An update without a password keeps it.
+	code, _ = b.do("PUT", b.base()+"/fence_devices/"+id, `{"fence_device": {"level": 4}}`)
+	require.Equal(t, http.StatusOK, code)
+	stored, err = b.st.FenceDeviceGet(context.Background(), &store.FenceDeviceGetParams{UUID: id, HostUUID: b.host.UUID})
+	require.NoError(t, err)
+	require.NotEmpty(t, stored.PasswordEncrypted)
+
+	code, _ = b.do("DELETE", b.base()+"/fence_devices/"+id, "")
+	require.Equal(t, http.StatusNoContent, code)
+	code, out = b.do("GET", b.base()+"/fence_devices/"+id, "")
+	require.Equal(t, http.StatusNotFound, code, out)
+
+	b.requireNoPassword(pw1, pw2)
+}
+
+func TestFenceDeviceRejects(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	const pw = "Leaky-Passw0rd-x"
+	code, _ := b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 2, "driver": "manual"}}`)
+	require.Equal(t, http.StatusCreated, code)
+	cases := []struct {
+		name string
+		path string
+		body string
+		code int
+	}{
+		// Without an address there is no BMC to talk to.
+		{"ipmi without address", "", `{"fence_device": {"level": 1, "driver": "ipmi", "password": "` + pw + `"}}`, 400},
+		// Unknown drivers are refused, not guessed.
+		{"bad driver", "", `{"fence_device": {"level": 1, "driver": "redfish", "password": "` + pw + `"}}`, 400},
+		// Levels are 1..100.
+		{"level zero", "", `{"fence_device": {"level": 0, "driver": "manual"}}`, 400},
+		{"level not integer", "", `{"fence_device": {"level": 1.5, "driver": "manual"}}`, 400},
+		// level and driver are required.
+		{"no driver", "", `{"fence_device": {"level": 1}}`, 400},
+		// Typos are errors, not ignored fields.
+		{"unknown field", "", `{"fence_device": {"level": 1, "driver": "manual", "pasword": "x"}}`, 400},
+		// A password must not hide in the options, where it would be stored in clear.
+		{"password in options", "", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"password": "` + pw + `"}}}`, 400},
+		// Only fence agents may be run.
+		{"agent not fence_", "", `{"fence_device": {"level": 1, "driver": "agent", "agent": "bash"}}`, 400},
+		// A line break would inject a stdin option into the agent.
+		{"option injection", "", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"ip": "a\naction=reboot"}}}`, 400},
+		// ipmi options are checked.
+		{"ipmi bad option", "", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"lanplus": "1"}}}`, 400},
+		{"ipmi bad cipher", "", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"cipher_suite": "x"}}}`, 400},
+		// A manual level waits for an operator; mixing it with devices is ambiguous.
+		{"mix with manual level", "", `{"fence_device": {"level": 2, "driver": "ipmi", "address": "a", "password": "` + pw + `"}}`, 409},
+		// Unknown host or wrong segment: 404 as for hosts.
+		{"unknown host", "/v1/segments/" + b.seg.UUID + "/hosts/6b8a8d0e-6b38-4b4e-9d59-7a0f4f0f9c11/fence_devices", `{"fence_device": {"level": 1, "driver": "manual"}}`, 404},
+		{"not json", "", `{"fence_device": `, 400},
+	}
+	for _, c := range cases {
+		path := c.path
+		if path == "" {
+			path = b.base() + "/fence_devices"
+		}
+		code, out := b.do("POST", path, c.body)
+		require.Equal(t, c.code, code, "%s: %v", c.name, out)
+	}
+	b.requireNoPassword(pw)
+}
+
+func TestFenceDeviceAdminOnly(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, func(d *api.Deps) { d.Auth = memberAuth{} })
+	code, _ := b.do("GET", b.base()+"/fence_devices", "")
+	require.Equal(t, http.StatusForbidden, code)
+	code, _ = b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 1, "driver": "manual"}}`)
+	require.Equal(t, http.StatusForbidden, code)
+	code, _ = b.do("POST", b.base()+"/fence_confirm", "")
+	require.Equal(t, http.StatusForbidden, code)
+	ok, err := b.st.FenceConfirmedSince(context.Background(), b.host.UUID, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	require.False(t, ok)
+}
+
+func TestFenceDeviceNoKey(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, func(d *api.Deps) { d.FenceSecrets = nil })
+	code, _ := b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "password": "Passw0rd-nokey"}}`)
+	require.Equal(t, http.StatusServiceUnavailable, code, "a password is never stored in clear")
+	code, _ = b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a"}}`)
+	require.Equal(t, http.StatusCreated, code, "a device without password needs no key")
+	b.requireNoPassword("Passw0rd-nokey")
+}
+
+func TestFenceConfirm(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	since := time.Now().Add(-time.Minute)
+	req := httptest.NewRequest("POST", b.base()+"/fence_confirm", strings.NewReader(`{"fence_confirm": {"comment": "power cables pulled"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-User-Id", "operator1")
+	w := httptest.NewRecorder()
+	b.h.ServeHTTP(w, req)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	var out map[string]map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	require.Equal(t, "operator1", out["fence_confirmation"]["confirmed_by"])
+	require.Equal(t, "power cables pulled", out["fence_confirmation"]["comment"])
+	ok, err := b.st.FenceConfirmedSince(context.Background(), b.host.UUID, since)
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	code, _ := b.do("POST", b.base()+"/fence_confirm", "")
+	require.Equal(t, http.StatusCreated, code, "the body is optional")
+	code, _ = b.do("POST", b.base()+"/fence_confirm", `{"fence_confirm": {"x": 1}}`)
+	require.Equal(t, http.StatusBadRequest, code)
+	code, _ = b.do("POST", "/v1/segments/"+b.seg.UUID+"/hosts/6b8a8d0e-6b38-4b4e-9d59-7a0f4f0f9c11/fence_confirm", "")
+	require.Equal(t, http.StatusNotFound, code)
+}

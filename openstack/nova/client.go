@@ -67,7 +67,8 @@ type Client struct {
 }
 
 // New authenticates against Keystone, finds the compute endpoint, checks
-// that Nova supports Microversion and returns a client using it.
+// that Nova supports Microversion and returns a client using it. The
+// password is never logged or put in an error.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Client, error) {
 	if cfg.AuthURL == "" {
 		return nil, errors.New("[nova] auth_url is required")
@@ -113,12 +114,34 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Client, error) {
 			return nil, fmt.Errorf("find the compute endpoint in the catalog: %w", err)
 		}
 	}
-	negotiated, err := utils.RequireMicroversion(ctx, *sc, Microversion)
-	if err != nil {
-		return nil, fmt.Errorf("negotiate compute microversion at %s: %w", sc.Endpoint, err)
+	if err := checkMicroversion(ctx, sc, log); err != nil {
+		return nil, err
 	}
-	log.InfoContext(ctx, "connected to nova", "endpoint", sc.Endpoint, "microversion", negotiated.Microversion)
-	return &Client{sc: &negotiated, log: log}, nil
+	sc.Microversion = Microversion
+	log.InfoContext(ctx, "connected to nova", "endpoint", sc.Endpoint, "microversion", sc.Microversion)
+	return &Client{sc: sc, log: log}, nil
+}
+
+// checkMicroversion reads Nova's version document and fails when Nova is
+// too old for Microversion. An endpoint without a readable document (some
+// catalogs carry a project ID after /v2.1) is let through with a warning:
+// Nova then answers 406 to the first call if it really is too old.
+func checkMicroversion(ctx context.Context, sc *gophercloud.ServiceClient, log *slog.Logger) error {
+	supported, err := utils.GetSupportedMicroversions(ctx, sc)
+	if err != nil {
+		log.WarnContext(ctx, "cannot read nova's supported microversions; assuming "+Microversion,
+			"endpoint", sc.Endpoint, "err", err)
+		return nil
+	}
+	ok, err := supported.IsSupported(Microversion)
+	if err != nil {
+		return fmt.Errorf("check compute microversion %s at %s: %w", Microversion, sc.Endpoint, err)
+	}
+	if !ok {
+		return fmt.Errorf("nova at %s supports microversions %d.%d to %d.%d; lazarus needs %s (Pike or newer)",
+			sc.Endpoint, supported.MinMajor, supported.MinMinor, supported.MaxMajor, supported.MaxMinor, Microversion)
+	}
+	return nil
 }
 
 // NewFromServiceClient wraps an existing compute service client (its

@@ -49,6 +49,17 @@ type testBundle struct {
 // authenticated against it the way the engine does.
 func setup(t *testing.T, opts novasim.Options) *testBundle {
 	t.Helper()
+	b := serve(t, opts)
+	c, err := nova.New(context.Background(), b.cfg, testLogger(t))
+	require.NoError(t, err)
+	b.client = c
+	return b
+}
+
+// serve serves a simulator with hosts compute-1..3 and the config to
+// reach it, without a client.
+func serve(t *testing.T, opts novasim.Options) *testBundle {
+	t.Helper()
 	opts.RecordRequests = true
 	sim := novasim.New(opts)
 	srv := httptest.NewServer(sim)
@@ -64,9 +75,7 @@ func setup(t *testing.T, opts novasim.Options) *testBundle {
 		ProjectName: novasim.DefaultProjectName, UserDomainName: "Default", ProjectDomainName: "Default",
 		RegionName: novasim.DefaultRegion, Interface: "internal", Timeout: 10 * time.Second,
 	}
-	c, err := nova.New(context.Background(), cfg, testLogger(t))
-	require.NoError(t, err)
-	return &testBundle{sim: sim, srv: srv, client: c, cfg: cfg}
+	return &testBundle{sim: sim, srv: srv, cfg: cfg}
 }
 
 // bodies returns the bodies of the recorded requests with that method
@@ -457,4 +466,35 @@ func TestAggregates(t *testing.T) {
 	require.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotFound))
 	err = b.client.AddHostToAggregate(ctx, 999, "compute-2")
 	require.ErrorIs(t, err, nova.ErrNotFound)
+}
+
+func TestNewRefusesANovaOlderThanPike(t *testing.T) {
+	t.Parallel()
+	b := serve(t, novasim.Options{MaxMicroversion: 42})
+	_, err := nova.New(context.Background(), b.cfg, testLogger(t))
+	require.ErrorContains(t, err, "lazarus needs 2.53")
+}
+
+// Without a readable version document New proceeds with 2.53.
+func TestNewWithoutVersionDocument(t *testing.T) {
+	t.Parallel()
+	sim := novasim.New(novasim.Options{RecordRequests: true})
+	t.Cleanup(sim.Close)
+	require.NoError(t, sim.AddHost(novasim.HostSpec{Name: "compute-1"}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/compute/v2.1/" {
+			http.NotFound(w, r)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := nova.New(context.Background(), nova.Config{
+		AuthURL: srv.URL + "/v3", Username: novasim.DefaultUsername, Password: novasim.DefaultPassword,
+		ProjectName: novasim.DefaultProjectName,
+	}, testLogger(t))
+	require.NoError(t, err)
+	_, err = c.ComputeService(context.Background(), "compute-1")
+	require.NoError(t, err)
+	require.Equal(t, nova.Microversion, sim.Requests()[0].Microversion)
 }

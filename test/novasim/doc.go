@@ -12,7 +12,7 @@
 //	POST /v3/auth/tokens            password authentication; the catalog's compute
 //	                                endpoint points back at the simulator
 //	GET  /v3/auth/tokens            token validation (X-Subject-Token)
-//	GET  /compute/v2.1/             compute version document (microversions 2.1-2.95)
+//	GET  /compute/v2.1/             compute version document (microversions 2.1-2.95 by default)
 //	GET  /compute/v2.1/os-services  ?binary= &host=
 //	PUT  /compute/v2.1/os-services/{uuid}        microversion >= 2.53
 //	GET  /compute/v2.1/servers/detail            ?all_tenants= &host= &limit= &marker=

@@ -57,9 +57,9 @@ func (s *Sim) api(fn func(w http.ResponseWriter, r *http.Request, c *call)) http
 			novaError(w, http.StatusBadRequest, "Cannot read the request body.")
 			return
 		}
-		mvHeader, mv, ok := parseMicroversion(r.Header)
+		mvHeader, mv, ok := parseMicroversion(r.Header, s.opts.MaxMicroversion)
 		if !ok {
-			novaError(w, http.StatusNotAcceptable, fmt.Sprintf("Version %s is not supported by the API. Minimum is 2.1 and maximum is 2.%d.", mvHeader, MaxMicroversion))
+			novaError(w, http.StatusNotAcceptable, fmt.Sprintf("Version %s is not supported by the API. Minimum is 2.1 and maximum is 2.%d.", mvHeader, s.opts.MaxMicroversion))
 			return
 		}
 		rel := strings.TrimPrefix(r.URL.Path, computeRoot)
@@ -126,8 +126,8 @@ func actionName(body []byte) string {
 }
 
 // parseMicroversion reads the compute microversion headers. A missing
-// header means 2.1; "latest" means MaxMicroversion.
-func parseMicroversion(h http.Header) (raw string, minor int, ok bool) {
+// header means 2.1; "latest" means maxMinor.
+func parseMicroversion(h http.Header, maxMinor int) (raw string, minor int, ok bool) {
 	raw = ""
 	if v := h.Get("OpenStack-API-Version"); v != "" {
 		for _, part := range strings.Split(v, ",") {
@@ -144,14 +144,14 @@ func parseMicroversion(h http.Header) (raw string, minor int, ok bool) {
 	case raw == "":
 		return "", 1, true
 	case strings.EqualFold(raw, "latest"):
-		return raw, MaxMicroversion, true
+		return raw, maxMinor, true
 	}
 	major, minorStr, found := strings.Cut(raw, ".")
 	if !found || major != "2" {
 		return raw, 0, false
 	}
 	n, err := strconv.Atoi(minorStr)
-	if err != nil || n < 1 || n > MaxMicroversion {
+	if err != nil || n < 1 || n > maxMinor {
 		return raw, 0, false
 	}
 	return raw, n, true
@@ -212,7 +212,7 @@ func (s *Sim) computeVersion(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) versionDoc(r *http.Request) map[string]any {
 	return map[string]any{
-		"id": "v2.1", "status": "CURRENT", "version": fmt.Sprintf("2.%d", MaxMicroversion), "min_version": "2.1",
+		"id": "v2.1", "status": "CURRENT", "version": fmt.Sprintf("2.%d", s.opts.MaxMicroversion), "min_version": "2.1",
 		"updated": "2013-07-23T11:33:21Z",
 		"links":   []any{map[string]string{"rel": "self", "href": baseURL(r) + computeRoot + "/"}},
 	}

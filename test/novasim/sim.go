@@ -28,9 +28,9 @@ const (
 	// DefaultServiceDownTime is Nova's service_down_time: how long after
 	// nova-compute's last heartbeat its service still reports "up".
 	DefaultServiceDownTime = 60 * time.Second
-	// MaxMicroversion is the newest compute microversion the simulator
-	// announces (Nova 2023.1's maximum).
-	MaxMicroversion = 95
+	// DefaultMaxMicroversion is the newest compute microversion the
+	// simulator announces by default (Nova 2023.1's maximum).
+	DefaultMaxMicroversion = 95
 )
 
 // Options configure a Sim. Zero values take the defaults above; the delays
@@ -58,6 +58,10 @@ type Options struct {
 	// NodeSuffix, when set, makes each hypervisor_hostname "<host><suffix>"
 	// (say ".example.org"), as on clouds whose node names are FQDNs.
 	NodeSuffix string
+	// MaxMicroversion is the newest compute microversion (the minor of
+	// 2.x) announced and accepted; DefaultMaxMicroversion when zero. Set it
+	// lower to play an older Nova.
+	MaxMicroversion int
 	// RecordRequests keeps every compute request for Requests (tests that
 	// assert exact request bodies). Off by default to save memory at scale.
 	RecordRequests bool
@@ -123,6 +127,9 @@ func New(opts Options) *Sim {
 	}
 	if opts.MaxLimit <= 0 {
 		opts.MaxLimit = DefaultMaxLimit
+	}
+	if opts.MaxMicroversion <= 0 {
+		opts.MaxMicroversion = DefaultMaxMicroversion
 	}
 	if opts.ServiceDownTime <= 0 {
 		opts.ServiceDownTime = DefaultServiceDownTime

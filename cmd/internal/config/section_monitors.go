@@ -24,7 +24,7 @@ type Monitors struct {
 type HostMonitor struct {
 	Networks           []string      `ini:"networks" default:"" help:"Comma list of NETWORK=IP:PORT this host binds, one per network (e.g. mgmt=10.0.0.11:7946,storage=10.1.0.11:7946)."`
 	Peers              []string      `ini:"peers" default:"" help:"Comma list of NETWORK=IP:PORT of other hosts to join; any subset of the segment suffices."`
-	IsolationAddresses []string      `ini:"isolation_addresses" default:"" help:"Addresses (host or host:port) this host checks when it loses every peer; if none answers it is the isolated one and accuses nobody."`
+	IsolationAddresses []string      `ini:"isolation_addresses" default:"" help:"Comma list of addresses this host checks when it loses every peer on every network: host:port is tried with a TCP connect (a refused connection counts as an answer), a bare IP or name with an ICMP echo. If none answers (or the list is empty) this host is the isolated one: it accuses nobody and reports itself."`
 	IsolationTimeout   time.Duration `ini:"isolation_timeout" default:"30s" min:"0" help:"How long a host stays isolated before isolation_action runs."`
 	IsolationAction    string        `ini:"isolation_action" default:"none" help:"none, or a command run (without a shell) once isolation_timeout has passed, e.g. one that stops the local VMs."`
 	ProbeInterval      time.Duration `ini:"probe_interval" default:"500ms" min:"0" help:"SWIM probe interval on each network."`

@@ -22,6 +22,7 @@ func run(args []string) int {
 	root.PersistentFlags().String("config", config.DefaultPath, "configuration file")
 	root.AddCommand(newConfigCmd())
 	root.AddCommand(newFenceCmd())
+	root.AddCommand(newDBCmd())
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		return 1

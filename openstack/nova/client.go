@@ -154,6 +154,11 @@ func NewFromServiceClient(sc *gophercloud.ServiceClient, log *slog.Logger) *Clie
 	return &Client{sc: &c, log: log}
 }
 
+// Close releases idle HTTP connections. The client stays usable.
+func (c *Client) Close() {
+	c.sc.ProviderClient.HTTPClient.CloseIdleConnections()
+}
+
 // Endpoint is the compute endpoint in use.
 func (c *Client) Endpoint() string { return c.sc.Endpoint }
 

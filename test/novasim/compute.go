@@ -300,6 +300,16 @@ type serverJSON struct {
 	Description    *string             `json:"description"`
 	Tags           []string            `json:"tags"`
 	SecurityGroups []map[string]string `json:"security_groups"`
+	// From 2.3.
+	Hostname       string  `json:"OS-EXT-SRV-ATTR:hostname"`
+	KernelID       string  `json:"OS-EXT-SRV-ATTR:kernel_id"`
+	RAMDiskID      string  `json:"OS-EXT-SRV-ATTR:ramdisk_id"`
+	LaunchIndex    int     `json:"OS-EXT-SRV-ATTR:launch_index"`
+	ReservationID  string  `json:"OS-EXT-SRV-ATTR:reservation_id"`
+	RootDeviceName string  `json:"OS-EXT-SRV-ATTR:root_device_name"`
+	UserData       *string `json:"OS-EXT-SRV-ATTR:user_data"`
+	// From 2.16.
+	HostStatus string `json:"host_status,omitempty"`
 }
 
 func (s *Sim) renderServer(r *http.Request, v *server, mv int) *serverJSON {
@@ -317,6 +327,21 @@ func (s *Sim) renderServer(r *http.Request, v *server, mv int) *serverJSON {
 	if v.taskState != "" {
 		ts := v.taskState
 		out.TaskState = &ts
+	}
+	if mv >= 3 {
+		out.Hostname, out.ReservationID, out.RootDeviceName = v.name, fmt.Sprintf("r-%08x", v.seq+1), "/dev/vda"
+	}
+	if mv >= 16 {
+		// Nova's get_instance_host_status, simplified: forced down or
+		// down is DOWN, disabled is MAINTENANCE, otherwise UP.
+		switch {
+		case v.host.forcedDown || v.host.state(time.Now(), s.opts.ServiceDownTime) == "down":
+			out.HostStatus = "DOWN"
+		case v.host.disabled:
+			out.HostStatus = "MAINTENANCE"
+		default:
+			out.HostStatus = "UP"
+		}
 	}
 	if mv >= 47 {
 		out.Flavor = map[string]any{

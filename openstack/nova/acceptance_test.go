@@ -1,0 +1,76 @@
+//go:build acceptance
+
+package nova_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lazarus-ha/lazarus/openstack/nova"
+)
+
+// TestAcceptanceReadOnly runs the client's read calls against a real cloud
+// named by the OS_* variables (test/e2e/cloud.sh env prints them):
+//
+//	eval "$(test/e2e/cloud.sh env)"; go test -tags acceptance -run Acceptance ./openstack/nova/
+//
+// It changes nothing in the cloud.
+func TestAcceptanceReadOnly(t *testing.T) {
+	cfg := nova.Config{
+		AuthURL: os.Getenv("OS_AUTH_URL"), Username: os.Getenv("OS_USERNAME"), Password: os.Getenv("OS_PASSWORD"),
+		ProjectName: os.Getenv("OS_PROJECT_NAME"), UserDomainName: os.Getenv("OS_USER_DOMAIN_NAME"),
+		ProjectDomainName: os.Getenv("OS_PROJECT_DOMAIN_NAME"), RegionName: os.Getenv("OS_REGION_NAME"),
+		Interface: os.Getenv("OS_INTERFACE"), Timeout: 30 * time.Second,
+	}
+	if cfg.AuthURL == "" || cfg.Password == "" {
+		t.Fatal("OS_AUTH_URL and OS_PASSWORD are required: eval \"$(test/e2e/cloud.sh env)\"")
+	}
+	ctx := context.Background()
+	c, err := nova.New(ctx, cfg, testLogger(t))
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	svcs, err := c.ComputeServices(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, svcs)
+	total := 0
+	for _, s := range svcs {
+		require.NotEmpty(t, s.ID)
+		require.Contains(t, []string{"up", "down"}, s.State)
+		one, err := c.ComputeService(ctx, s.Host)
+		require.NoError(t, err)
+		require.Equal(t, s.ID, one.ID)
+		list, err := c.ServersOnHost(ctx, s.Host)
+		require.NoError(t, err)
+		for _, v := range list {
+			require.Equal(t, s.Host, v.Host)
+			got, err := c.Server(ctx, v.ID)
+			require.NoError(t, err)
+			require.Equal(t, v.ID, got.ID)
+			require.Positive(t, got.Flavor.VCPUs)
+			_, err = c.Migrations(ctx, v.ID)
+			require.NoError(t, err)
+		}
+		total += len(list)
+		t.Logf("%s: %s/%s forced_down=%t, %d servers", s.Host, s.Status, s.State, s.ForcedDown, len(list))
+	}
+	_, err = c.ComputeService(ctx, "no-such-host")
+	require.ErrorIs(t, err, nova.ErrNotFound)
+	_, err = c.Server(ctx, "00000000-0000-0000-0000-000000000000")
+	require.ErrorIs(t, err, nova.ErrNotFound)
+
+	hyps, err := c.Hypervisors(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, hyps)
+	for _, h := range hyps {
+		require.NotEmpty(t, h.ServiceHost)
+		require.Positive(t, h.VCPUs, "capacity fields present at %s", nova.Microversion)
+	}
+	_, err = c.Aggregates(ctx)
+	require.NoError(t, err)
+	t.Logf("%d services, %d servers, %d hypervisors", len(svcs), total, len(hyps))
+}

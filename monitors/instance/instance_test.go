@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lazarus-ha/lazarus/monitors/event"
@@ -197,12 +198,13 @@ func (f *fakeVirsh) starts() int {
 	return n
 }
 
-func runMonitor(t *testing.T, cfg Config, pub Publisher) {
+func runMonitor(t *testing.T, cfg Config, pub Publisher) *Monitor {
 	m := New(cfg, pub, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = m.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
+	return m
 }
 
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
@@ -264,11 +266,11 @@ func TestWatchdogRestartsWedgedStream(t *testing.T) {
 	probe := filepath.Join(f.dir, "probe-fails")
 	require.NoError(t, os.WriteFile(probe, nil, 0o600))
 	rec := &recorder{}
-	runMonitor(t, Config{Host: "compute-1", Virsh: f.path, ReconnectInterval: 50 * time.Millisecond,
+	m := runMonitor(t, Config{Host: "compute-1", Virsh: f.path, ReconnectInterval: 50 * time.Millisecond,
 		WatchdogInterval: 100 * time.Millisecond}, rec)
 	eventually(t, 10*time.Second, "first stream", func() bool { return f.starts() == 1 })
-	// Let the watchdog see at least one failed probe, then libvirtd is back.
-	time.Sleep(300 * time.Millisecond)
+	// The watchdog sees failed probes; then libvirtd is back.
+	eventually(t, 10*time.Second, "two failed probes", func() bool { return testutil.ToFloat64(m.mProbeFail) >= 2 })
 	require.Equal(t, 1, f.starts(), "a failing probe alone does not restart the stream")
 	require.NoError(t, os.Remove(probe))
 	eventually(t, 10*time.Second, "event from the restarted stream", func() bool { return len(rec.payloads()) == 1 })

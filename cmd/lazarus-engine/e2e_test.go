@@ -70,7 +70,6 @@ type cloud struct {
 	segment string
 	hosts   map[string]string
 	bmcs    map[string]*ipmisim.BMC
-	extra   string
 
 	mu      sync.Mutex
 	engines map[string]*exec.Cmd
@@ -136,55 +135,46 @@ func (c *cloud) addHost(name string, withBMC bool) {
 	require.NoError(c.t, err)
 }
 
-func (c *cloud) config(name string) string {
+// config writes an engine's configuration; overrides replace or add
+// options ("section.key": value).
+func (c *cloud) config(name string, overrides map[string]string) string {
 	c.t.Helper()
-	conf := fmt.Sprintf(`[DEFAULT]
-transport_url = %s
-notification_queue = %s
-log_format = text
-debug = true
-verify_interval = 50ms
-host_failure_recovery_threads = 3
-
-[database]
-connection = %s
-
-[nova]
-auth_url = %s/v3
-username = %s
-password = %s
-project_name = %s
-
-[engine]
-lease_ttl = 3s
-poll_interval = 200ms
-metrics_listen =
-hold_recheck_interval = 500ms
-leader_lease_ttl = 3s
-engine_id = %s
-
-[fencing]
-secret_key_file = %s
-ipmi_timeout = 300ms
-ipmi_retries = 0
-power_off_timeout = 3s
-poll_interval = 100ms
-readiness_interval = 0s
-
-[host_failure]
-evacuate_all_instances = false
-%s
-`, rabbitURL(), c.queue, c.dbURL, c.nova.URL, novasim.DefaultUsername, novasim.DefaultPassword, novasim.DefaultProjectName,
-		name, c.keyFile, c.extra)
+	opts := map[string]map[string]string{
+		"DEFAULT": {"transport_url": rabbitURL(), "notification_queue": c.queue, "log_format": "text", "debug": "true",
+			"verify_interval": "50ms", "host_failure_recovery_threads": "3"},
+		"database": {"connection": c.dbURL},
+		"nova": {"auth_url": c.nova.URL + "/v3", "username": novasim.DefaultUsername, "password": novasim.DefaultPassword,
+			"project_name": novasim.DefaultProjectName},
+		"engine": {"lease_ttl": "3s", "poll_interval": "200ms", "metrics_listen": "", "hold_recheck_interval": "500ms",
+			"leader_lease_ttl": "3s", "engine_id": name},
+		"fencing": {"secret_key_file": c.keyFile, "ipmi_timeout": "300ms", "ipmi_retries": "0", "power_off_timeout": "3s",
+			"poll_interval": "100ms", "readiness_interval": "0s"},
+		"host_failure": {"evacuate_all_instances": "false"},
+	}
+	for k, v := range overrides {
+		sec, key, _ := strings.Cut(k, ".")
+		opts[sec][key] = v
+	}
+	var sb strings.Builder
+	for _, sec := range []string{"DEFAULT", "database", "nova", "engine", "fencing", "host_failure"} {
+		fmt.Fprintf(&sb, "[%s]\n", sec)
+		for k, v := range opts[sec] {
+			fmt.Fprintf(&sb, "%s = %s\n", k, v)
+		}
+		sb.WriteString("\n")
+	}
 	path := filepath.Join(c.t.TempDir(), name+".conf")
-	require.NoError(c.t, os.WriteFile(path, []byte(conf), 0o600))
+	require.NoError(c.t, os.WriteFile(path, []byte(sb.String()), 0o600))
 	return path
 }
 
 // startEngine runs a lazarus-engine process; its log goes to the test log.
-func (c *cloud) startEngine(name string) {
+func (c *cloud) startEngine(name string) { c.startEngineWith(name, nil) }
+
+// startEngineWith runs a lazarus-engine process with option overrides.
+func (c *cloud) startEngineWith(name string, overrides map[string]string) {
 	c.t.Helper()
-	cmd := exec.Command(binary, "--config", c.config(name))
+	cmd := exec.Command(binary, "--config", c.config(name, overrides))
 	stderr, err := cmd.StderrPipe()
 	require.NoError(c.t, err)
 	require.NoError(c.t, cmd.Start())

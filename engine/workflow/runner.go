@@ -307,6 +307,10 @@ func (r *Runner) run(ctx context.Context, cancel context.CancelCauseFunc, rec *s
 	if err2 != nil {
 		log.WarnContext(ctx, "record recovery outcome", "err", err2)
 	}
+	if err2 == nil && out.Kind != Finish && out.After < r.cfg.PollInterval {
+		// Due before the next poll: look again when it is due.
+		time.AfterFunc(out.After, r.Wake)
+	}
 }
 
 func (r *Runner) release(ctx context.Context, job *Job, after time.Duration) {

@@ -17,6 +17,13 @@ func (s *Sim) serverAction(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	v, ok := s.servers[r.PathValue("id")]
 	if !ok {
+		// Nova validates the body's schema before looking the server up.
+		if arg, isEvac := body["evacuate"]; isEvac {
+			if _, _, _, msg := parseEvacuate(arg, c.mv); msg != "" {
+				novaError(w, http.StatusBadRequest, msg)
+				return
+			}
+		}
 		novaError(w, http.StatusNotFound, fmt.Sprintf("Instance %s could not be found.", r.PathValue("id")))
 		return
 	}
@@ -63,43 +70,10 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 		s.recordEvacuate(rec)
 		novaError(w, code, msg)
 	}
-	var opts map[string]json.RawMessage
-	if err := json.Unmarshal(arg, &opts); err != nil || opts == nil {
-		refuse(http.StatusBadRequest, "Invalid input for field/attribute evacuate. Value: "+string(arg)+". It is not of type 'object'")
+	target, force, _, msg := parseEvacuate(arg, c.mv)
+	if msg != "" {
+		refuse(http.StatusBadRequest, msg)
 		return
-	}
-	allowed := map[string]bool{"host": true, "adminPass": true}
-	if c.mv < 14 {
-		allowed["onSharedStorage"] = true
-	}
-	if c.mv >= 29 && c.mv < 68 {
-		allowed["force"] = true
-	}
-	for k := range opts {
-		if !allowed[k] {
-			refuse(http.StatusBadRequest, fmt.Sprintf("Invalid input for field/attribute evacuate. Value: %s. Additional properties are not allowed ('%s' was unexpected)", arg, k))
-			return
-		}
-	}
-	if _, ok := opts["onSharedStorage"]; c.mv < 14 && !ok {
-		refuse(http.StatusBadRequest, "Invalid input for field/attribute evacuate. 'onSharedStorage' is a required property")
-		return
-	}
-	var target string
-	if raw, ok := opts["host"]; ok {
-		if json.Unmarshal(raw, &target) != nil || target == "" {
-			refuse(http.StatusBadRequest, "Invalid input for field/attribute host. Value: "+string(raw)+".")
-			return
-		}
-	}
-	force := false
-	if raw, ok := opts["force"]; ok {
-		b, okb := parseNovaBool(raw)
-		if !okb {
-			refuse(http.StatusBadRequest, "Invalid input for field/attribute force. Value: "+string(raw)+".")
-			return
-		}
-		force = b
 	}
 	rec.RequestedHost = target
 	var dest *host
@@ -190,6 +164,42 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// parseEvacuate checks an evacuate body against Nova's schema at
+// microversion mv; msg is the 400 message of an invalid body.
+func parseEvacuate(arg json.RawMessage, mv int) (target string, force bool, opts map[string]json.RawMessage, msg string) {
+	if err := json.Unmarshal(arg, &opts); err != nil || opts == nil {
+		return "", false, nil, "Invalid input for field/attribute evacuate. Value: " + string(arg) + ". It is not of type 'object'"
+	}
+	allowed := map[string]bool{"host": true, "adminPass": true}
+	if mv < 14 {
+		allowed["onSharedStorage"] = true
+	}
+	if mv >= 29 && mv < 68 {
+		allowed["force"] = true
+	}
+	for k := range opts {
+		if !allowed[k] {
+			return "", false, nil, fmt.Sprintf("Invalid input for field/attribute evacuate. Value: %s. Additional properties are not allowed ('%s' was unexpected)", arg, k)
+		}
+	}
+	if _, ok := opts["onSharedStorage"]; mv < 14 && !ok {
+		return "", false, nil, "Invalid input for field/attribute evacuate. 'onSharedStorage' is a required property"
+	}
+	if raw, ok := opts["host"]; ok {
+		if json.Unmarshal(raw, &target) != nil || target == "" {
+			return "", false, nil, "Invalid input for field/attribute host. Value: " + string(raw) + "."
+		}
+	}
+	if raw, ok := opts["force"]; ok {
+		b, okb := parseNovaBool(raw)
+		if !okb {
+			return "", false, nil, "Invalid input for field/attribute force. Value: " + string(raw) + "."
+		}
+		force = b
+	}
+	return target, force, opts, ""
 }
 
 func (s *Sim) recordEvacuate(rec EvacuateCall) int {

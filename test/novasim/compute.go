@@ -73,7 +73,7 @@ func (s *Sim) updateService(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	for k := range body {
 		if k != "status" && k != "disabled_reason" && k != "forced_down" {
-			novaError(w, http.StatusBadRequest, fmt.Sprintf("Invalid input for field/attribute. Additional properties are not allowed ('%s' was unexpected)", k))
+			novaError(w, http.StatusBadRequest, fmt.Sprintf("Additional properties are not allowed ('%s' was unexpected)", k))
 			return
 		}
 	}
@@ -117,13 +117,13 @@ func (s *Sim) updateService(w http.ResponseWriter, r *http.Request, c *call) {
 		novaError(w, http.StatusBadRequest, fmt.Sprintf("Updating a %s service is not supported. Only nova-compute services can be updated.", v.binary))
 		return
 	}
-	_, hasReason := body["disabled_reason"]
-	if hasReason && status != "disabled" {
-		novaError(w, http.StatusBadRequest, "Specifying a disabled reason is not supported unless disabling the service.")
+	// Messages and their order as Nova Zed answers them.
+	if status == "" && forced == nil {
+		novaError(w, http.StatusBadRequest, "No updates were requested. Fields 'status' or 'forced_down' should be specified.")
 		return
 	}
-	if status == "" && forced == nil {
-		novaError(w, http.StatusBadRequest, "No updates were requested. Specify status or forced_down.")
+	if _, hasReason := body["disabled_reason"]; hasReason && status == "enabled" {
+		novaError(w, http.StatusBadRequest, "Specifying 'disabled_reason' with status 'enabled' is invalid.")
 		return
 	}
 	if forced != nil && !*forced && v.forcedDown {
@@ -176,8 +176,8 @@ func (s *Sim) pageParams(q url.Values) (limit int, marker string, err error) {
 	limit = s.opts.MaxLimit
 	if v := q.Get("limit"); v != "" {
 		n, convErr := strconv.Atoi(v)
-		if convErr != nil || n < 0 {
-			return 0, "", fmt.Errorf("limit param must be an integer")
+		if convErr != nil || n < 0 || strings.HasPrefix(v, "+") {
+			return 0, "", fmt.Errorf("Invalid input for query parameters limit. Value: %s. '%s' does not match '^[0-9]*$'", v, v) //nolint:staticcheck // Nova's message
 		}
 		if n > 0 && n < limit {
 			limit = n

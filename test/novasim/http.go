@@ -162,7 +162,7 @@ var faultNames = map[int]string{
 	400: "badRequest",
 	403: "forbidden",
 	404: "itemNotFound",
-	406: "notAcceptable",
+	406: "computeFault", // sic: Nova names its 406 body so
 	409: "conflictingRequest",
 	413: "overLimit",
 	500: "computeFault",

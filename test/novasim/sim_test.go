@@ -169,10 +169,11 @@ func TestServiceUpdateRules(t *testing.T) {
 		msg  string
 	}{
 		// Nova's schema has additionalProperties false.
-		{"unknown key", compute, `{"status":"disabled","host":"x"}`, 400, "Additional properties"},
-		// A reason is only accepted together with status=disabled.
-		{"reason with enabled", compute, `{"status":"enabled","disabled_reason":"r"}`, 400, "disabled reason is not supported"},
-		{"reason alone", compute, `{"disabled_reason":"r"}`, 400, "disabled reason is not supported"},
+		{"unknown key", compute, `{"status":"disabled","host":"x"}`, 400, "Additional properties are not allowed ('host' was unexpected)"},
+		// A reason is refused with status=enabled, and alone is no update
+		// (Nova Zed's messages, checked against a real cloud).
+		{"reason with enabled", compute, `{"status":"enabled","disabled_reason":"r"}`, 400, "Specifying 'disabled_reason' with status 'enabled' is invalid."},
+		{"reason alone", compute, `{"disabled_reason":"r"}`, 400, "No updates were requested. Fields 'status' or 'forced_down' should be specified."},
 		// Only nova-compute services can be updated at >= 2.53.
 		{"conductor", conductor, `{"status":"disabled"}`, 400, "Only nova-compute services can be updated"},
 		{"unknown uuid", "5f7e8e56-0000-4000-8000-000000000000", `{"status":"disabled"}`, 404, "could not be found"},
@@ -249,6 +250,8 @@ func TestEvacuateRules(t *testing.T) {
 		{"force at 2.68", on2, "2.68", `{"evacuate":{"force":true}}`, 400, "force"},
 		{"not an object", on2, "2.53", `{"evacuate":"x"}`, 400, "object"},
 		{"unknown server", "4b3f2a10-0000-4000-8000-000000000000", "2.53", `{"evacuate":{}}`, 404, "could not be found"},
+		// Nova checks the schema before looking the server up.
+		{"unknown server, bad body", "4b3f2a10-0000-4000-8000-000000000000", "2.53", `{"evacuate":{"onSharedStorage":false}}`, 400, "onSharedStorage"},
 		{"source up", on1, "2.53", `{"evacuate":{}}`, 400, "Compute service of compute-1 is still in use."},
 		// Killed but not yet past service_down_time, and not forced down.
 		{"source just died", on2, "2.53", `{"evacuate":{}}`, 400, "Compute service of compute-2 is still in use."},

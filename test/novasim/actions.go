@@ -8,11 +8,21 @@ import (
 	"time"
 )
 
+// knownActions are the server actions the simulator implements.
+var knownActions = map[string]bool{
+	"evacuate": true, "os-start": true, "os-stop": true, "os-resetState": true, "lock": true, "unlock": true,
+}
+
 // serverAction is POST /servers/{id}/action.
 func (s *Sim) serverAction(w http.ResponseWriter, r *http.Request, c *call) {
 	var body map[string]json.RawMessage
 	if err := json.Unmarshal(c.body, &body); err != nil || len(body) != 1 {
 		novaError(w, http.StatusBadRequest, "Malformed request body: exactly one action expected.")
+		return
+	}
+	name := actionName(c.body)
+	if !knownActions[name] {
+		novaError(w, http.StatusBadRequest, fmt.Sprintf("There is no such action: %s", name))
 		return
 	}
 	v, ok := s.servers[r.PathValue("id")]
@@ -24,7 +34,11 @@ func (s *Sim) serverAction(w http.ResponseWriter, r *http.Request, c *call) {
 				return
 			}
 		}
-		novaError(w, http.StatusNotFound, fmt.Sprintf("Instance %s could not be found.", r.PathValue("id")))
+		msg := "Instance %s could not be found."
+		if name == "os-start" || name == "os-stop" {
+			msg = "Instance %s has no mapping to a cell." // sic, Nova Zed
+		}
+		novaError(w, http.StatusNotFound, fmt.Sprintf(msg, r.PathValue("id")))
 		return
 	}
 	for action, arg := range body {
@@ -45,8 +59,6 @@ func (s *Sim) serverAction(w http.ResponseWriter, r *http.Request, c *call) {
 			v.locked = false
 			v.updated = time.Now()
 			w.WriteHeader(http.StatusAccepted)
-		default:
-			novaError(w, http.StatusBadRequest, fmt.Sprintf("There is no such action: %s", action))
 		}
 	}
 }

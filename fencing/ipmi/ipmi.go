@@ -119,8 +119,26 @@ func (d *Device) Name() string { return d.cfg.Name }
 // Config returns the device's configuration with defaults filled in.
 func (d *Device) Config() Config { return d.cfg }
 
-// connect opens an authenticated session.
+// connect opens an authenticated session. A session setup the BMC
+// answered with a protocol error (not a timeout, not a credential problem)
+// is tried again, up to Retries times: on a loaded BMC a late answer to a
+// retransmitted Open Session can spoil one setup.
 func (d *Device) connect(ctx context.Context) (*client.Client, error) {
+	var err error
+	for attempt := 0; attempt <= d.cfg.Retries; attempt++ {
+		var c *client.Client
+		c, err = d.connectOnce(ctx)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, fencing.ErrRefused) || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+func (d *Device) connectOnce(ctx context.Context) (*client.Client, error) {
 	c, err := client.NewClient(d.cfg.Address, d.cfg.Port, d.cfg.Username, d.cfg.Password)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", fencing.ErrAuth, scrub(err.Error(), d.cfg.Password))
@@ -166,22 +184,45 @@ func (d *Device) reading(action string, s fencing.PowerState, err error) fencing
 
 // PowerOff switches the host off and returns nil only once the BMC read
 // back power off (already off counts). It never power-cycles or resets.
+//
+// After an exchange timed out the session is dropped and a new one opened
+// for the next read: a BMC that lost track of the session's sequence
+// numbers (or restarted) would otherwise ignore every later request.
 func (d *Device) PowerOff(ctx context.Context) ([]fencing.Reading, error) {
 	var rs []fencing.Reading
-	c, err := d.connect(ctx)
+	var c *client.Client
+	defer func() {
+		if c != nil {
+			closeClient(c)
+		}
+	}()
+	drop := func() {
+		if c != nil {
+			closeClient(c)
+			c = nil
+		}
+	}
+	var err error
+	c, err = d.connect(ctx)
 	if err != nil {
 		rs = append(rs, d.reading(fencing.ActionOff, fencing.PowerUnknown, err))
 		return rs, d.wrap("power off", err)
 	}
-	defer closeClient(c)
 
 	s, err := d.status(ctx, c)
 	rs = append(rs, d.reading(fencing.ActionStatus, s, err))
 	if err == nil && s == fencing.PowerOff {
 		return rs, nil
 	}
-	if err != nil && !errors.Is(err, fencing.ErrTimeout) {
-		return rs, d.wrap("power off", err)
+	if err != nil {
+		if !errors.Is(err, fencing.ErrTimeout) {
+			return rs, d.wrap("power off", err)
+		}
+		drop()
+		if c, err = d.connect(ctx); err != nil {
+			rs = append(rs, d.reading(fencing.ActionOff, fencing.PowerUnknown, err))
+			return rs, d.wrap("power off", err)
+		}
 	}
 
 	deadline := time.Now().Add(d.cfg.PowerOffTimeout)
@@ -192,8 +233,11 @@ func (d *Device) PowerOff(ctx context.Context) ([]fencing.Reading, error) {
 	rs = append(rs, d.reading(fencing.ActionOff, fencing.PowerUnknown, err))
 	// A command that timed out may still have been executed: read the
 	// power before giving up. A refusal is final.
-	if err != nil && !errors.Is(err, fencing.ErrTimeout) {
-		return rs, d.wrap("power off", err)
+	if err != nil {
+		if !errors.Is(err, fencing.ErrTimeout) {
+			return rs, d.wrap("power off", err)
+		}
+		drop()
 	}
 
 	pollCtx, cancel := context.WithDeadline(ctx, deadline)
@@ -214,7 +258,13 @@ func (d *Device) PowerOff(ctx context.Context) ([]fencing.Reading, error) {
 			return rs, d.wrap("power off", cause)
 		case <-timer.C:
 		}
-		s, err := d.status(pollCtx, c)
+		s, err := fencing.PowerUnknown, error(nil)
+		if c == nil {
+			c, err = d.connect(pollCtx)
+		}
+		if err == nil {
+			s, err = d.status(pollCtx, c)
+		}
 		if pollCtx.Err() != nil && err != nil {
 			continue // the deadline passed during this read: report the timeout
 		}
@@ -222,8 +272,11 @@ func (d *Device) PowerOff(ctx context.Context) ([]fencing.Reading, error) {
 		if err == nil && s == fencing.PowerOff {
 			return rs, nil
 		}
-		if err != nil && !errors.Is(err, fencing.ErrTimeout) {
-			return rs, d.wrap("power off", err)
+		if err != nil {
+			if !errors.Is(err, fencing.ErrTimeout) && !errors.Is(err, fencing.ErrRefused) {
+				return rs, d.wrap("power off", err)
+			}
+			drop()
 		}
 		lastErr = err
 		timer.Reset(d.cfg.PollInterval)

@@ -20,7 +20,7 @@ func device(t *testing.T, b *ipmisim.BMC, mod ...func(*ipmi.Config)) *ipmi.Devic
 	t.Helper()
 	cfg := ipmi.Config{
 		Address: b.Address, Port: b.Port, Username: b.Username, Password: b.Password,
-		CipherSuite: b.CipherSuite, Timeout: time.Second, Retries: 2,
+		CipherSuite: b.CipherSuite, Timeout: 2 * time.Second, Retries: 2,
 		PollInterval: 50 * time.Millisecond, PowerOffTimeout: 20 * time.Second,
 	}
 	for _, m := range mod {

@@ -290,8 +290,8 @@ func (b *BMC) HookCalls() []string {
 	}
 	var calls []string
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if _, call, ok := strings.Cut(line, " "); ok {
-			calls = append(calls, strings.ReplaceAll(call, `"`, ""))
+		if line != "" {
+			calls = append(calls, strings.ReplaceAll(line, `"`, ""))
 		}
 	}
 	return calls
@@ -386,32 +386,33 @@ set_working_mc 0x20
 // power:1 or power:0; "set power 0" kills the host process and waits until
 // it is gone; "set power 1" starts it. Anything else (reset, boot) is
 // logged and refused.
-const hookScript = `#!/bin/bash
-# Builtins only on the hot path: ipmi_sim waits for this script, and forks
-# are slow on a loaded machine.
+const hookScript = `#!/bin/sh
+# POSIX sh (dash) and builtins only on the status path: ipmi_sim waits for
+# this script on every Get Chassis Status, and on a loaded machine a slow
+# hook makes clients retransmit, which queues more work.
 dir=${0%/*}
-[ -n "$IPMISIM_DIRECT" ] || echo "$EPOCHREALTIME $*" >> "$dir/hook.log"
+[ -n "$IPMISIM_DIRECT" ] || echo "$*" >> "$dir/hook.log"
 alive() {
-	local p line st
 	read -r p < "$dir/host.pid" 2>/dev/null || return 1
 	[ -n "$p" ] || return 1
 	read -r line < "/proc/$p/stat" 2>/dev/null || return 1
 	st=${line##*) }
-	st=${st:0:1}
+	st=${st%"${st#?}"}
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 case "$1 $2" in
 "get power")
 	if alive; then echo power:1; else echo power:0; fi ;;
 "set power")
-	v=${3//\"/}
+	v=$(printf %s "$3" | tr -d '"')
 	if [ "$v" = 0 ]; then
-		if alive; then read -r p < "$dir/host.pid"; kill -KILL "$p"; fi
-		for _ in {1..500}; do alive || break; read -rt 0.01 <> <(:) || true; done
+		if alive; then kill -KILL "$p"; fi
+		i=0
+		while alive && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
 		alive && exit 1
 	else
 		if ! alive; then
-			(cd "$dir" && exec -a "lazarus-${dir##*/}-host" bash -c "$(< "$dir/host.cmd")") </dev/null >/dev/null 2>&1 &
+			(cd "$dir" && exec bash "$dir/host.cmd") </dev/null >/dev/null 2>&1 &
 			echo $! > "$dir/host.pid"
 		fi
 	fi ;;

@@ -154,29 +154,12 @@ func TestReauthenticatesWhenTokenExpires(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	sim := novasim.New(novasim.Options{})
-	t.Cleanup(sim.Close)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/os-services") {
-			select { // a Nova that never answers
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		close(release)
-		srv.Close()
-	})
-	c, err := nova.New(context.Background(), nova.Config{
-		AuthURL: srv.URL + "/v3", Username: novasim.DefaultUsername, Password: novasim.DefaultPassword,
-		ProjectName: novasim.DefaultProjectName, Timeout: 200 * time.Millisecond,
-	}, testLogger(t))
+	b := serve(t, novasim.Options{})
+	b.cfg.Timeout = 200 * time.Millisecond
+	c, err := nova.New(context.Background(), b.cfg, testLogger(t))
 	require.NoError(t, err)
+	b.sim.SetAPILatency(time.Hour) // a Nova that never answers
 	_, err = c.ComputeServices(context.Background())
-	require.Error(t, err)
 	require.ErrorContains(t, err, "Timeout")
 }
 

@@ -311,6 +311,13 @@ func (s *Sim) SetEvacuateDelay(d time.Duration) {
 	s.opts.EvacuateDelay = d
 }
 
+// SetAPILatency changes Options.APILatency for requests from now on.
+func (s *Sim) SetAPILatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.APILatency = d
+}
+
 // SetPowerDelay changes Options.PowerDelay for starts and stops accepted
 // from now on.
 func (s *Sim) SetPowerDelay(d time.Duration) {

@@ -65,6 +65,19 @@ func (s *Sim) api(fn func(w http.ResponseWriter, r *http.Request, c *call)) http
 		rel := strings.TrimPrefix(r.URL.Path, computeRoot)
 
 		s.mu.Lock()
+		latency := s.opts.APILatency
+		s.mu.Unlock()
+		if latency > 0 {
+			t := time.NewTimer(latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return // the client gave up
+			}
+		}
+
+		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.opts.RecordRequests {
 			s.requests = append(s.requests, Request{

@@ -55,6 +55,9 @@ type Options struct {
 	EvacuateDelay time.Duration
 	// PowerDelay is how long os-start and os-stop take.
 	PowerDelay time.Duration
+	// APILatency delays every compute answer by this long (a loaded Nova
+	// API; a real one took ~80 ms per evacuate call on the test cloud).
+	APILatency time.Duration
 	// NodeSuffix, when set, makes each hypervisor_hostname "<host><suffix>"
 	// (say ".example.org"), as on clouds whose node names are FQDNs.
 	NodeSuffix string

@@ -35,6 +35,7 @@ func run() int {
 		haShare         = flag.Float64("ha-share", 0.5, "fraction of servers with metadata HA_Enabled=True")
 		evacuateDelay   = flag.Duration("evacuate-delay", 2*time.Second, "time from an accepted evacuation to ACTIVE on the target")
 		powerDelay      = flag.Duration("power-delay", time.Second, "time an os-start or os-stop takes")
+		apiLatency      = flag.Duration("api-latency", 0, "delay added to every compute answer")
 		serviceDownTime = flag.Duration("service-down-time", novasim.DefaultServiceDownTime, "Nova's service_down_time")
 		maxLimit        = flag.Int("max-limit", novasim.DefaultMaxLimit, "Nova's [api] max_limit (page size)")
 		username        = flag.String("username", novasim.DefaultUsername, "Keystone user accepted")
@@ -49,7 +50,7 @@ func run() int {
 	}
 	sim := novasim.New(novasim.Options{
 		Username: *username, Password: password, ProjectName: *project,
-		EvacuateDelay: *evacuateDelay, PowerDelay: *powerDelay, ServiceDownTime: *serviceDownTime, MaxLimit: *maxLimit,
+		EvacuateDelay: *evacuateDelay, PowerDelay: *powerDelay, APILatency: *apiLatency, ServiceDownTime: *serviceDownTime, MaxLimit: *maxLimit,
 	})
 	defer sim.Close()
 	start := time.Now()

@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -222,8 +223,9 @@ func (l *lab) proxyBroker(ns string) {
 	ln, err := listenInNetns(ns, "127.0.0.1:5672")
 	require.NoError(l.t, err)
 	l.t.Cleanup(func() { ln.Close() })
-	target := strings.TrimPrefix(strings.TrimPrefix(l.url, "amqp://"), "guest:guest@")
-	target = strings.TrimSuffix(target, "/")
+	u, err := amqp.ParseURI(l.url)
+	require.NoError(l.t, err)
+	target := net.JoinHostPort(u.Host, strconv.Itoa(u.Port))
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -244,6 +246,15 @@ func (l *lab) proxyBroker(ns string) {
 	}()
 }
 
+// nsURL is the broker URL as seen from inside a host namespace: the same
+// credentials and vhost, through the proxy on 127.0.0.1:5672.
+func (l *lab) nsURL() string {
+	u, err := amqp.ParseURI(l.url)
+	require.NoError(l.t, err)
+	u.Host, u.Port = "127.0.0.1", 5672
+	return u.String()
+}
+
 func (l *lab) start(h *labHost, bin string, o labOptions) {
 	var nets, peers []string
 	for nic, name := range []string{"mgmt", "storage"} {
@@ -262,7 +273,7 @@ func (l *lab) start(h *labHost, bin string, o labOptions) {
 	}
 	conf := fmt.Sprintf(`[DEFAULT]
 host = %s
-transport_url = amqp://guest:guest@127.0.0.1:5672/
+transport_url = %s
 notification_queue = %s
 debug = true
 
@@ -276,7 +287,7 @@ isolation_addresses = %s
 isolation_timeout = 2s
 isolation_action = touch %s
 probe_interval = %s
-%s`, h.name, l.queue, filepath.Join(l.dir, h.name, "spool"), strings.Join(nets, ","), strings.Join(peers, ","),
+%s`, h.name, l.nsURL(), l.queue, filepath.Join(l.dir, h.name, "spool"), strings.Join(nets, ","), strings.Join(peers, ","),
 		o.isolation, l.isolationMarker(h), o.probeInterval, o.extra)
 	path := filepath.Join(l.dir, h.name+".conf")
 	require.NoError(l.t, os.MkdirAll(filepath.Join(l.dir, h.name), 0o700))

@@ -53,8 +53,20 @@
 //
 // Tests inject failures with FailEvacuation (the server ends in ERROR) and
 // InjectFault (an HTTP status for matching requests), slow things down with
-// SetEvacuateDelay (FinishPending completes whatever is in flight at once),
-// and read what happened with EvacuateCalls,
-// EvacuateCount, Requests, Server and Service. WaitIdle waits until every
-// evacuation, start and stop in flight has completed.
+// SetEvacuateDelay, SetPowerDelay and SetAPILatency (FinishPending
+// completes whatever is in flight at once), and read what happened with
+// EvacuateCalls, EvacuateCount, Requests, Server, ServersOnHost and
+// Service. WaitIdle waits until every evacuation, start and stop in flight
+// has completed. ControlHandler offers the same controls over HTTP to the
+// lazarus-novasim binary's users.
+//
+// # Fidelity
+//
+// Status codes and error messages were compared with a real Nova (Zed,
+// test/e2e/cloud.sh) by TestAcceptanceAnswersLikeRealNova (build tag
+// acceptance), and python-novaclient, Masakari's client, drives the
+// simulator in TestPythonNovaclient. Known simplifications: one cell, no
+// networks or images, no deletes, host_status approximated, and a requested
+// evacuation target that is down, disabled or full is refused with 400 at
+// once where Nova fails asynchronously with NoValidHost.
 package novasim

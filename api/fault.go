@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // faultNames are Masakari's Fault names per status (wsgi.py Fault).
@@ -86,31 +87,36 @@ func pyJSON(v any) ([]byte, error) {
 	}
 	in := bytes.TrimRight(buf.Bytes(), "\n")
 	out := make([]byte, 0, len(in)+len(in)/8)
+	const hex = "0123456789abcdef"
 	inString, escaped := false, false
-	for _, r := range string(in) {
+	for i := 0; i < len(in); {
+		c := in[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(in[i:])
+			for _, u := range utf16.Encode([]rune{r}) {
+				out = append(out, '\\', 'u', hex[u>>12&0xf], hex[u>>8&0xf], hex[u>>4&0xf], hex[u&0xf])
+			}
+			i += size
+			continue
+		}
+		i++
 		switch {
 		case inString:
 			switch {
 			case escaped:
 				escaped = false
-			case r == '\\':
+			case c == '\\':
 				escaped = true
-			case r == '"':
+			case c == '"':
 				inString = false
 			}
-			if r > 0x7f {
-				for _, u := range utf16.Encode([]rune{r}) {
-					out = fmt.Appendf(out, `\u%04x`, u)
-				}
-				continue
-			}
-		case r == '"':
+		case c == '"':
 			inString = true
-		case r == ',' || r == ':':
-			out = append(out, byte(r), ' ')
+		case c == ',' || c == ':':
+			out = append(out, c, ' ')
 			continue
 		}
-		out = append(out, string(r)...)
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -169,6 +169,10 @@ func (q *listQuery) build(ctx context.Context, tx pgx.Tx, p ListParams, selectLi
 	return sql, q.args, nil
 }
 
+type querier2 interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
 // listRows runs a list query in a read-only transaction (so the marker
 // check and the page see one snapshot) and collects rows with scan.
 func listRows[T any](ctx context.Context, s *Store, q *listQuery, p ListParams, selectList, from string, scan func(pgx.Row) (T, error)) ([]T, error) {
@@ -178,12 +182,8 @@ func listRows[T any](ctx context.Context, s *Store, q *listQuery, p ListParams, 
 		// database is not asked (and a bad sort or marker goes unnoticed).
 		return out, nil
 	}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		sql, args, err := q.build(ctx, tx, p, selectList, from)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, sql, args...)
+	collect := func(q2 querier2, sql string, args []any) error {
+		rows, err := q2.Query(ctx, sql, args...)
 		if err != nil {
 			return fmt.Errorf("query %s: %w", q.table, err)
 		}
@@ -196,7 +196,25 @@ func listRows[T any](ctx context.Context, s *Store, q *listQuery, p ListParams, 
 			out = append(out, v)
 		}
 		return rows.Err()
-	})
+	}
+	var err error
+	if p.Marker == nil {
+		// One statement is its own snapshot: no transaction needed.
+		sql, args, berr := q.build(ctx, nil, p, selectList, from)
+		if berr != nil {
+			return nil, berr
+		}
+		err = collect(s.pool, sql, args)
+	} else {
+		// The marker check and the page must see one snapshot.
+		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+			sql, args, err := q.build(ctx, tx, p, selectList, from)
+			if err != nil {
+				return err
+			}
+			return collect(tx, sql, args)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/lazarus-ha/lazarus/fencing"
 	"github.com/lazarus-ha/lazarus/fencing/agent"
 	"github.com/lazarus-ha/lazarus/fencing/ipmi"
+	"github.com/lazarus-ha/lazarus/fencing/secret"
 )
 
 // fenceFlags are the options of `lazarus-manage fence ...`. They need no
@@ -77,7 +78,36 @@ the command line.`,
 			},
 		})
 	}
+	cmd.AddCommand(newFenceGenkeyCmd())
 	return cmd
+}
+
+// newFenceGenkeyCmd writes a new key for [fencing] secret_key_file.
+func newFenceGenkeyCmd() *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "genkey",
+		Short: "Write a new random AES-256 key for [fencing] secret_key_file (base64, mode 0600); refuses to overwrite",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key := secret.GenerateKey()
+			if out == "" || out == "-" {
+				_, err := cmd.OutOrStdout().Write(key)
+				return err
+			}
+			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return fmt.Errorf("create key file: %w", err)
+			}
+			if _, err := f.Write(key); err != nil {
+				_ = f.Close()
+				return fmt.Errorf("write key file: %w", err)
+			}
+			return f.Close()
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "file to create (default: stdout)")
+	return c
 }
 
 // fenceOutput is what `fence` prints.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/lazarus-ha/lazarus/fencing/secret"
 	"github.com/lazarus-ha/lazarus/test/ipmisim"
 )
 
@@ -104,4 +105,18 @@ func TestFenceCmdRejects(t *testing.T) {
 			require.Error(t, err)
 		})
 	}
+}
+
+func TestFenceGenkey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "fence.key")
+	_, err := runFence(t, "genkey", "--out", path)
+	require.NoError(t, err)
+	_, err = secret.LoadFile(path)
+	require.NoError(t, err, "the key loads as [fencing] secret_key_file")
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	_, err = runFence(t, "genkey", "--out", path)
+	require.Error(t, err, "an existing key is never overwritten: it would orphan every stored password")
 }

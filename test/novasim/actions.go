@@ -111,11 +111,14 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 		return
 	}
 	if dest != nil && !force && !s.eligible(dest, v, now) {
-		refuse(http.StatusBadRequest, fmt.Sprintf("No valid host was found. Host %s is down, disabled or lacks resources for instance %s.", dest.host, v.id))
-		return
-	}
-	if dest == nil {
-		dest = s.schedule(v, now) // may be nil: fails asynchronously, as NoValidHost does in Nova
+		if s.opts.RefuseInvalidTargets {
+			refuse(http.StatusBadRequest, fmt.Sprintf("No valid host was found. Host %s is down, disabled or lacks resources for instance %s.", dest.host, v.id))
+			return
+		}
+		// Nova's scheduler rejects it later: NoValidHost, asynchronously.
+		dest = nil
+	} else if dest == nil {
+		dest = s.schedule(v, now) // nil: NoValidHost, asynchronously as in Nova
 	}
 
 	rec.Code = http.StatusOK

@@ -43,11 +43,12 @@
 //
 // Evacuate follows Nova's rules: 400 "Compute service of <host> is still in
 // use." while the source service is up; 404 for an unknown target host;
-// 400 when the target is the source or is down, disabled, forced down or
-// lacks capacity (real Nova reports the last three asynchronously as
-// NoValidHost; the simulator refuses them synchronously); 409 while the
-// server has a task state. Without a target the simulator schedules to the
-// up, enabled host with the most free RAM that fits the flavor.
+// 400 when the target is the source; 409 while the server has a task
+// state. A requested target that is down, disabled, forced down or full is
+// accepted and then fails asynchronously (ERROR, migration "error"), as
+// NoValidHost does in Nova, or is refused with 400 at once with
+// Options.RefuseInvalidTargets. Without a target the simulator schedules to
+// the up, enabled host with the most free RAM that fits the flavor.
 //
 // # Failure handling
 //
@@ -66,7 +67,5 @@
 // test/e2e/cloud.sh) by TestAcceptanceAnswersLikeRealNova (build tag
 // acceptance), and python-novaclient, Masakari's client, drives the
 // simulator in TestPythonNovaclient. Known simplifications: one cell, no
-// networks or images, no deletes, host_status approximated, and a requested
-// evacuation target that is down, disabled or full is refused with 400 at
-// once where Nova fails asynchronously with NoValidHost.
+// networks or images, no deletes, host_status approximated.
 package novasim

@@ -58,6 +58,11 @@ type Options struct {
 	// APILatency delays every compute answer by this long (a loaded Nova
 	// API; a real one took ~80 ms per evacuate call on the test cloud).
 	APILatency time.Duration
+	// RefuseInvalidTargets makes an evacuation to a requested host that is
+	// down, disabled or full fail at once with 400. By default it is
+	// accepted and then ends in ERROR with migration status "error", as
+	// Nova's scheduler answers NoValidHost after the API call returned.
+	RefuseInvalidTargets bool
 	// NodeSuffix, when set, makes each hypervisor_hostname "<host><suffix>"
 	// (say ".example.org"), as on clouds whose node names are FQDNs.
 	NodeSuffix string

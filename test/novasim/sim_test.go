@@ -220,7 +220,7 @@ func TestUnforceDownAfterEvacuationNeedsRestart(t *testing.T) {
 
 func TestEvacuateRules(t *testing.T) {
 	t.Parallel()
-	b := setup(t, novasim.Options{})
+	b := setup(t, novasim.Options{RefuseInvalidTargets: true})
 	require.NoError(t, b.sim.AddHost(novasim.HostSpec{Name: "tiny", VCPUs: 1, MemoryMB: 512, DiskGB: 1}))
 	require.NoError(t, b.sim.AddHost(novasim.HostSpec{Name: "off", Disabled: true, DisabledReason: "maintenance"}))
 	require.NoError(t, b.sim.AddHost(novasim.HostSpec{Name: "dead"}))
@@ -273,7 +273,8 @@ func TestEvacuateRules(t *testing.T) {
 		name, target string
 		code         int
 	}{
-		// The scheduler validates a requested host.
+		// With RefuseInvalidTargets the scheduler's verdict on a requested
+		// host comes back at once.
 		{"target disabled", "off", 400},
 		{"target down", "dead", 400},
 		{"target too small", "tiny", 400},
@@ -308,6 +309,39 @@ func TestEvacuateRules(t *testing.T) {
 	require.Equal(t, "off", accepted[0].TargetHost)
 	require.Equal(t, "done", accepted[0].Result)
 	require.False(t, accepted[0].DoneAt.Before(accepted[0].At))
+}
+
+// By default a requested target the scheduler would reject is accepted and
+// fails afterwards, as NoValidHost does in Nova.
+func TestEvacuateToInvalidTargetFailsAsynchronously(t *testing.T) {
+	t.Parallel()
+	b := setup(t, novasim.Options{})
+	ctx := context.Background()
+	require.NoError(t, b.sim.SetServiceDisabled("compute-2", true, "maintenance"))
+	id, err := b.sim.AddServer(novasim.ServerSpec{Host: "compute-1"})
+	require.NoError(t, err)
+	require.NoError(t, b.sim.MarkServiceDown("compute-1"))
+
+	code, data := b.nova(t, http.MethodPost, "/servers/"+id+"/action", "2.53", `{"evacuate":{"host":"compute-2"}}`)
+	require.Equal(t, 200, code, "%s", data)
+	require.NoError(t, b.sim.WaitIdle(ctx))
+	s, _ := b.sim.Server(id)
+	require.Equal(t, "compute-1", s.Host)
+	require.Equal(t, "ERROR", s.Status)
+	_, data = b.nova(t, http.MethodGet, "/os-migrations?instance_uuid="+id, "2.53", "")
+	require.Equal(t, "error", decode(t, data)["migrations"].([]any)[0].(map[string]any)["status"])
+	calls := b.sim.EvacuateCalls()
+	require.Equal(t, "compute-2", calls[0].RequestedHost)
+	require.Empty(t, calls[0].TargetHost)
+	require.Equal(t, "error", calls[0].Result)
+
+	// An ERROR server can be evacuated again, to a valid host.
+	code, _ = b.nova(t, http.MethodPost, "/servers/"+id+"/action", "2.53", `{"evacuate":{"host":"compute-3"}}`)
+	require.Equal(t, 200, code)
+	require.NoError(t, b.sim.WaitIdle(ctx))
+	s, _ = b.sim.Server(id)
+	require.Equal(t, "compute-3", s.Host)
+	require.Equal(t, "ACTIVE", s.Status)
 }
 
 func TestEvacuationLifecycle(t *testing.T) {

@@ -63,7 +63,7 @@ type Sim struct {
 	Dir  string
 }
 
-// Launch starts opts.Count ipmi_sim BMCs under dir (which must exist), each
+// Launch starts opts.Count ipmi_sim BMCs under dir (created if missing), each
 // in a fresh subdirectory, and waits until every one answers an RMCP ping.
 // The caller must Close the Sim.
 func Launch(dir string, opts Options) (*Sim, error) {
@@ -72,6 +72,9 @@ func Launch(dir string, opts Options) (*Sim, error) {
 	}
 	if opts.HostCommand == "" {
 		opts.HostCommand = DefaultHostCommand
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create simulator dir: %w", err)
 	}
 	emu := filepath.Join(dir, "sim.emu")
 	if err := os.WriteFile(emu, []byte(emuFile), 0o644); err != nil {

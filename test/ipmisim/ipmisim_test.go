@@ -55,3 +55,13 @@ func ipmitool(t *testing.T, b *ipmisim.BMC, args ...string) string {
 	require.NoError(t, err, "ipmitool %v: %s", args, out)
 	return string(out)
 }
+
+func TestLaunchCreatesDir(t *testing.T) {
+	t.Parallel()
+	s, err := ipmisim.Launch(t.TempDir()+"/nested/bmc", ipmisim.Options{Count: 1, StartOff: true, HostCommand: "exec sleep 1000"})
+	require.NoError(t, err)
+	defer s.Close()
+	require.False(t, s.BMCs[0].HostAlive())
+	require.NoError(t, s.BMCs[0].PowerOnHost())
+	require.True(t, s.BMCs[0].HostAlive())
+}

@@ -115,7 +115,10 @@ func (m *Monitor) networkNames() []string {
 
 // settle is how long a peer must be down before it is reported: long
 // enough for this observer to have probed every peer twice, so that if the
-// observer itself is the one cut off it has noticed before it accuses.
+// observer itself is the one cut off it has noticed before it accuses. It
+// is capped at maxSettle: in a large segment an observer that is cut off
+// is caught earlier by its own health score (its probes fail without
+// nacks from the helpers), which also blocks accusations.
 func (m *Monitor) settle() time.Duration {
 	if m.cfg.Settle > 0 {
 		return m.cfg.Settle
@@ -123,8 +126,10 @@ func (m *Monitor) settle() time.Duration {
 	m.mu.Lock()
 	n := len(m.alive)
 	m.mu.Unlock()
-	return max(time.Second, 2*(time.Duration(max(n, 1))*m.cfg.ProbeInterval+m.cfg.ProbeTimeout))
+	return min(maxSettle, max(time.Second, 2*(time.Duration(max(n, 1))*m.cfg.ProbeInterval+m.cfg.ProbeTimeout)))
 }
+
+const maxSettle = 10 * time.Second
 
 // Run starts the memberlists and watches until ctx ends.
 func (m *Monitor) Run(ctx context.Context) error {

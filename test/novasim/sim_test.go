@@ -758,3 +758,19 @@ func TestConcurrentUse(t *testing.T) {
 		require.InDelta(t, h["running_vms"].(float64)*2048, h["memory_mb_used"], 0, "%v", h["hypervisor_hostname"])
 	}
 }
+
+// FuzzIssueToken feeds arbitrary authentication bodies to Keystone.
+func FuzzIssueToken(f *testing.F) {
+	f.Add(authBody("admin", "secret"))
+	f.Add(authBody("admin", "nope"))
+	f.Add(`{"auth":{"identity":{"methods":["token"]}}}`)
+	f.Add(`{"auth":{"scope":{"project":{"id":"x"}}}}`)
+	b := setup(f, novasim.Options{})
+	f.Fuzz(func(t *testing.T, body string) {
+		code, hdr, _ := b.raw(t, http.MethodPost, "/v3/auth/tokens", nil, body)
+		require.Contains(t, []int{201, 400, 401}, code)
+		if code == 201 {
+			require.NotEmpty(t, hdr.Get("X-Subject-Token"))
+		}
+	})
+}

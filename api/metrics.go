@@ -22,9 +22,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"method", "route", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "lazarus_api_request_duration_seconds",
-			Help:    "API request latency by method and route pattern.",
+			Help:    "API request latency by method, route pattern and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"method", "route"}),
+		}, []string{"method", "route", "code"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.latency)
@@ -69,8 +69,9 @@ func (a *API) accessLog(next http.Handler) http.Handler {
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
 		}
-		a.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.code)).Inc()
-		a.metrics.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+		code := strconv.Itoa(sw.code)
+		a.metrics.requests.WithLabelValues(r.Method, route, code).Inc()
+		a.metrics.latency.WithLabelValues(r.Method, route, code).Observe(d.Seconds())
 		a.Log.InfoContext(r.Context(), "request",
 			"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.code,
 			"bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr,

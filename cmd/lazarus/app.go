@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, s *stdio, getenv func(string) strin
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
@@ -57,12 +57,15 @@ func run(ctx context.Context, args []string, s *stdio, getenv func(string) strin
 		return ee.code
 	}
 	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(s.err, ue.msg)
-		return 2
-	}
-	if isFlagError(err) {
-		fmt.Fprintf(s.err, "lazarus: error: %s\n", err)
+	if errors.As(err, &ue) || isFlagError(err) {
+		// argparse's shape: a usage line, then "<prog>: error: <message>".
+		msg := err.Error()
+		if ue != nil {
+			msg = ue.msg
+		} else if _, flag, ok := strings.Cut(msg, "unknown flag: "); ok {
+			msg = "unrecognized arguments: " + flag
+		}
+		fmt.Fprintf(s.err, "usage: %s\n%s: error: %s\n", cmd.UseLine(), cmd.CommandPath(), msg)
 		return 2
 	}
 	fmt.Fprintln(s.err, err)
@@ -221,7 +224,7 @@ func choiceError(arg, got string, choices []string) error {
 	for i, c := range choices {
 		q[i] = "'" + c + "'"
 	}
-	return &usageError{msg: fmt.Sprintf("lazarus: error: argument %s: invalid choice: '%s' (choose from %s)", arg, got, strings.Join(q, ", "))}
+	return &usageError{msg: fmt.Sprintf("argument %s: invalid choice: '%s' (choose from %s)", arg, got, strings.Join(q, ", "))}
 }
 
 func (a *app) options(o *outputFlags) (cliff.Options, error) {
@@ -349,12 +352,10 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < len(names) {
 			missing := names[len(args):]
-			return &usageError{msg: fmt.Sprintf("usage: %s\n%s: error: the following arguments are required: %s",
-				cmd.UseLine(), cmd.CommandPath(), strings.Join(missing, ", "))}
+			return &usageError{msg: "the following arguments are required: " + strings.Join(missing, ", ")}
 		}
 		if len(args) > len(names) {
-			return &usageError{msg: fmt.Sprintf("usage: %s\n%s: error: unrecognized arguments: %s",
-				cmd.UseLine(), cmd.CommandPath(), strings.Join(args[len(names):], " "))}
+			return &usageError{msg: "unrecognized arguments: " + strings.Join(args[len(names):], " ")}
 		}
 		return nil
 	}
@@ -363,8 +364,7 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 func minArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < len(names) {
-			return &usageError{msg: fmt.Sprintf("usage: %s\n%s: error: the following arguments are required: %s",
-				cmd.UseLine(), cmd.CommandPath(), strings.Join(names[len(args):], ", "))}
+			return &usageError{msg: "the following arguments are required: " + strings.Join(names[len(args):], ", ")}
 		}
 		return nil
 	}

@@ -10,7 +10,7 @@ func (a *app) completionCommand(root *cobra.Command) *cobra.Command {
 		Short: "Print a shell completion script",
 		Long: "Print a completion script for bash or zsh. For bash: source <(lazarus completion bash); " +
 			"for zsh: lazarus completion zsh > \"${fpath[1]}/_lazarus\".",
-		Args: exactArgs("shell"),
+		Args: exactArgs("<shell>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch args[0] {
 			case "bash":
@@ -18,7 +18,7 @@ func (a *app) completionCommand(root *cobra.Command) *cobra.Command {
 			case "zsh":
 				return root.GenZshCompletion(a.io.out)
 			}
-			return choiceError("shell", args[0], []string{"bash", "zsh"})
+			return choiceError("<shell>", args[0], []string{"bash", "zsh"})
 		},
 	}
 	return cmd

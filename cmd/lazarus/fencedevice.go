@@ -29,7 +29,7 @@ func fenceURL(c *api, seg, host string, more ...string) string {
 }
 
 func (a *app) fenceList() *cobra.Command {
-	cmd := &cobra.Command{Use: "list <segment_id> <host>", Short: "List the fence devices of a host.", Args: exactArgs("segment_id", "host")}
+	cmd := &cobra.Command{Use: "list <segment_id> <host>", Short: "List the fence devices of a host.", Args: exactArgs("<segment_id>", "<host>")}
 	of := a.addOutputFlags(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.options(of); err != nil {
@@ -68,7 +68,7 @@ func (a *app) emitFence(of *outputFlags, d *cliff.Map) error {
 }
 
 func (a *app) fenceShow() *cobra.Command {
-	cmd := &cobra.Command{Use: "show <segment_id> <host> <device>", Short: "Show a fence device.", Args: exactArgs("segment_id", "host", "device")}
+	cmd := &cobra.Command{Use: "show <segment_id> <host> <device>", Short: "Show a fence device.", Args: exactArgs("<segment_id>", "<host>", "<device>")}
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.options(of); err != nil {
@@ -183,7 +183,7 @@ func (a *app) fenceBody(cmd *cobra.Command, ff *fenceFlags, all bool) (*cliff.Ma
 }
 
 func (a *app) fenceCreate() *cobra.Command {
-	cmd := &cobra.Command{Use: "create <segment_id> <host>", Short: "Add a fence device to a host.", Args: exactArgs("segment_id", "host")}
+	cmd := &cobra.Command{Use: "create <segment_id> <host>", Short: "Add a fence device to a host.", Args: exactArgs("<segment_id>", "<host>")}
 	ff := addFenceFlags(cmd)
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -217,7 +217,7 @@ func (a *app) fenceCreate() *cobra.Command {
 }
 
 func (a *app) fenceUpdate() *cobra.Command {
-	cmd := &cobra.Command{Use: "update <segment_id> <host> <device>", Short: "Change a fence device.", Args: exactArgs("segment_id", "host", "device")}
+	cmd := &cobra.Command{Use: "update <segment_id> <host> <device>", Short: "Change a fence device.", Args: exactArgs("<segment_id>", "<host>", "<device>")}
 	ff := addFenceFlags(cmd)
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -255,7 +255,7 @@ func (a *app) fenceUpdate() *cobra.Command {
 }
 
 func (a *app) fenceDelete() *cobra.Command {
-	cmd := &cobra.Command{Use: "delete <segment_id> <host> <device>", Short: "Remove a fence device.", Args: exactArgs("segment_id", "host", "device")}
+	cmd := &cobra.Command{Use: "delete <segment_id> <host> <device>", Short: "Remove a fence device.", Args: exactArgs("<segment_id>", "<host>", "<device>")}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := a.client(cmd.Context())
 		if err != nil {
@@ -277,7 +277,7 @@ func (a *app) fenceDelete() *cobra.Command {
 
 func (a *app) fenceConfirm() *cobra.Command {
 	cmd := &cobra.Command{Use: "confirm <segment_id> <host>", Short: "Confirm, as the operator, that a host is powered off.",
-		Args: exactArgs("segment_id", "host")}
+		Args: exactArgs("<segment_id>", "<host>")}
 	var reason string
 	cmd.Flags().StringVar(&reason, "reason", "", "Why you are sure the host is off (kept with the confirmation)")
 	of := a.addOutputFlags(cmd, false)

@@ -19,7 +19,7 @@ func (a *app) hostCommand() *cobra.Command {
 }
 
 func (a *app) hostList() *cobra.Command {
-	cmd := &cobra.Command{Use: "list <segment_id>", Short: "List Hosts.", Args: exactArgs("segment_id")}
+	cmd := &cobra.Command{Use: "list <segment_id>", Short: "List Hosts.", Args: exactArgs("<segment_id>")}
 	lf := addListFlags(cmd, "hosts", "['type', 'name', 'created_at', 'updated_at']",
 		"['failover_segment_id', 'type', 'on_maintenance', 'reserved']")
 	of := a.addOutputFlags(cmd, true)
@@ -81,7 +81,7 @@ func (a *app) resolveHost(cmd *cobra.Command, c *api, segArg, hostArg string) (s
 }
 
 func (a *app) hostShow() *cobra.Command {
-	cmd := &cobra.Command{Use: "show <segment_id> <host>", Short: "Show host details.", Args: exactArgs("segment_id", "host")}
+	cmd := &cobra.Command{Use: "show <segment_id> <host>", Short: "Show host details.", Args: exactArgs("<segment_id>", "<host>")}
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.options(of); err != nil {
@@ -122,7 +122,7 @@ var hostAttrOrder = []string{"name", "type", "control_attributes", "reserved", "
 
 func (a *app) hostCreate() *cobra.Command {
 	cmd := &cobra.Command{Use: "create <name> <type> <control_attributes> <segment_id>", Short: "Create a Host.",
-		Args: exactArgs("name", "type", "control_attributes", "segment_id")}
+		Args: exactArgs("<name>", "<type>", "<control_attributes>", "<segment_id>")}
 	var reserved, maint string
 	cmd.Flags().StringVar(&reserved, "reserved", "", "Host reservation. The supported options are: True, False.")
 	cmd.Flags().StringVar(&maint, "on_maintenance", "", "Maintenance status of host. The supported options are: True, False.")
@@ -170,7 +170,7 @@ func checkBoolChoices(cmd *cobra.Command, reserved, maint string) error {
 }
 
 func (a *app) hostUpdate() *cobra.Command {
-	cmd := &cobra.Command{Use: "update <segment_id> <host>", Short: "Update a Host.", Args: exactArgs("segment_id", "host")}
+	cmd := &cobra.Command{Use: "update <segment_id> <host>", Short: "Update a Host.", Args: exactArgs("<segment_id>", "<host>")}
 	var reserved, maint, name, typ, ctrl string
 	f := cmd.Flags()
 	f.StringVar(&reserved, "reserved", "", "Host reservation. The supported options are: True, False.")
@@ -211,7 +211,7 @@ func (a *app) hostUpdate() *cobra.Command {
 }
 
 func (a *app) hostDelete() *cobra.Command {
-	cmd := &cobra.Command{Use: "delete <segment_id> <host>", Short: "Delete a host.", Args: exactArgs("segment_id", "host")}
+	cmd := &cobra.Command{Use: "delete <segment_id> <host>", Short: "Delete a host.", Args: exactArgs("<segment_id>", "<host>")}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := a.client(cmd.Context())
 		if err != nil {

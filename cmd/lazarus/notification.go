@@ -128,7 +128,7 @@ func (a *app) emitNotification(of *outputFlags, n *cliff.Map) error {
 }
 
 func (a *app) notificationShow() *cobra.Command {
-	cmd := &cobra.Command{Use: "show <notification>", Short: "Show notification details.", Args: exactArgs("notification")}
+	cmd := &cobra.Command{Use: "show <notification>", Short: "Show notification details.", Args: exactArgs("<notification>")}
 	var wait bool
 	var interval, timeout time.Duration
 	cmd.Flags().BoolVar(&wait, "wait", false, "Follow the recovery live until it ends (Lazarus). Exit status: 0 finished, 3 ignored, 4 failed, 5 timed out")
@@ -153,10 +153,10 @@ func (a *app) notificationShow() *cobra.Command {
 
 func (a *app) notificationCreate() *cobra.Command {
 	cmd := &cobra.Command{Use: "create <type> <hostname> <generated_time> <payload>", Short: "Create notification.",
-		Args: exactArgs("type", "hostname", "generated_time", "payload")}
+		Args: exactArgs("<type>", "<hostname>", "<generated_time>", "<payload>")}
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := checkChoice("type", args[0], "COMPUTE_HOST", "VM", "PROCESS"); err != nil {
+		if err := checkChoice("<type>", args[0], "COMPUTE_HOST", "VM", "PROCESS"); err != nil {
 			return err
 		}
 		if _, err := a.options(of); err != nil {

@@ -166,13 +166,13 @@ func serviceTypeFlag(cmd *cobra.Command) string {
 
 func (a *app) segmentCreate() *cobra.Command {
 	cmd := &cobra.Command{Use: "create <name> <recovery_method> <service_type>", Short: "Create segment.",
-		Args: exactArgs("name", "recovery_method", "service_type")}
+		Args: exactArgs("<name>", "<recovery_method>", "<service_type>")}
 	var isEnabled, description string
 	cmd.Flags().StringVar(&isEnabled, "is_enabled", "", "The enabled flag of this segment. Supported after microversion 1.2.")
 	cmd.Flags().StringVar(&description, "description", "", "Description of segment.")
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := checkChoice("recovery_method", args[1], recoveryMethods...); err != nil {
+		if err := checkChoice("<recovery_method>", args[1], recoveryMethods...); err != nil {
 			return err
 		}
 		if _, err := a.options(of); err != nil {
@@ -198,7 +198,7 @@ func (a *app) segmentCreate() *cobra.Command {
 }
 
 func (a *app) segmentUpdate() *cobra.Command {
-	cmd := &cobra.Command{Use: "update <segment>", Short: "Update a segment.", Args: exactArgs("segment")}
+	cmd := &cobra.Command{Use: "update <segment>", Short: "Update a segment.", Args: exactArgs("<segment>")}
 	var name, recovery, serviceType, isEnabled, description string
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "Name of segment.")

@@ -28,7 +28,7 @@ func (a *app) vmoveCommand() *cobra.Command {
 }
 
 func (a *app) vmoveList() *cobra.Command {
-	cmd := &cobra.Command{Use: "list <notification_id>", Short: "List vmoves.", Args: exactArgs("notification_id")}
+	cmd := &cobra.Command{Use: "list <notification_id>", Short: "List vmoves.", Args: exactArgs("<notification_id>")}
 	lf := addListFlags(cmd, "vmoves", "['type', 'status', 'start_time', 'created_at', 'updated_at']", "['type', 'status']")
 	of := a.addOutputFlags(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -60,7 +60,7 @@ func (a *app) vmoveList() *cobra.Command {
 
 func (a *app) vmoveShow() *cobra.Command {
 	cmd := &cobra.Command{Use: "show <notification_id> <vmove_id>", Short: "Show vmove details.",
-		Args: exactArgs("notification_id", "vmove_id")}
+		Args: exactArgs("<notification_id>", "<vmove_id>")}
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.options(of); err != nil {

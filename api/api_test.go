@@ -440,3 +440,19 @@ func TestGolden(t *testing.T) {
 		b.run(s)
 	}
 }
+
+// TestGoldenAuth records the authentication and policy errors: no token
+// (keystonemiddleware's 401) and a non-admin token (403).
+func TestGoldenAuth(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.h = api.NewRouter(api.Deps{Store: b.store, Auth: &api.KeystoneAuth{
+		AuthURL:   "http://keystone.example:5000/v3",
+		Validator: fakeTokens{"member-token": {UserID: "u2", ProjectID: "abc123", Roles: []string{"member"}}},
+	}})
+	b.run(step{name: "auth-no-token", method: "GET", path: "/v1/segments", status: 401})
+	b.run(step{name: "auth-invalid-token", method: "GET", path: "/v1/segments", headers: map[string]string{"X-Auth-Token": "expired"}, status: 401})
+	b.run(step{name: "auth-forbidden", method: "GET", path: "/v1/segments", headers: map[string]string{"X-Auth-Token": "member-token"}, status: 403,
+		check: wantFault("forbidden", "Policy doesn't allow os_masakari_api:segments:index to be performed.")})
+	b.run(step{name: "auth-versions-no-token", method: "GET", path: "/", status: 200})
+}

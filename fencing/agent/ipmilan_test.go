@@ -18,6 +18,11 @@ import (
 // fencing/ipmi's tests run through it, so the two implementations agree.
 func ipmilan(t *testing.T, b *ipmisim.BMC, mod ...func(*agent.Config)) *agent.Device {
 	t.Helper()
+	return ipmilanB(t, b, mod...)
+}
+
+func ipmilanB(t testing.TB, b *ipmisim.BMC, mod ...func(*agent.Config)) *agent.Device {
+	t.Helper()
 	cfg := agent.Config{
 		Agent: "fence_ipmilan",
 		Options: map[string]string{

@@ -30,7 +30,7 @@ func BenchmarkFenceLatency(b *testing.B) {
 				}
 				devs[i] = d
 			}
-			rounds := max(200/n, 4)
+			rounds := max(100/n, 4)
 			var samples []time.Duration
 			var failures int
 			for b.Loop() {

@@ -119,7 +119,9 @@ var rowsets = map[string]struct {
 		["naïve café ☃", "日本語テキスト"],
 		["crlf\r\nline", "cr\ronly"],
 		["0777", "0x1F"],
-		["on", "Off"]]`},
+		["on", "Off"],
+		["a plain sentence that is long enough to be folded by the yaml emitter at eighty columns, surely", "ünïcödé text that is long enough to be folded by the yaml emitter in double quotes ünïcödé ünïcödé"],
+		["\u00b6\u00b7\u00b7\u00b7\u00b7\u00b6\u00b6\u00b6\u00b6\u0094\u0094\u0094\u0094\u00b6\u00b7\u00b7\u00b7\u00b7\u00b6\u00b6\u00b6\u00b6\u0094\u0094\u0094\u0094", "x"]]`},
 }
 
 func TestFormattersMatchCliff(t *testing.T) {

@@ -478,8 +478,10 @@ func (e *yamlEmitter) doubleQuoted(text string, split bool) {
 			}
 		}
 		if end > 0 && end < len(rs)-1 && (ch == ' ' || start >= end) && e.column+(end-start) > yamlBestWidth && split {
-			data := string(rs[start:end]) + "\\"
+			// Python's text[start:end] is empty when start > end.
+			data := "\\"
 			if start < end {
+				data = string(rs[start:end]) + "\\"
 				start = end
 			}
 			e.write(data)

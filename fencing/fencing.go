@@ -49,8 +49,8 @@ type Reading struct {
 	Time time.Time `json:"time"`
 	// Device is the device's Name.
 	Device string `json:"device"`
-	// Level is the topology level (1-based) the device belongs to; 0
-	// when the device was used outside a topology.
+	// Level is the topology level the device belongs to (Level.Number, or
+	// its 1-based position); 0 when the device was used outside a topology.
 	Level int `json:"level"`
 	// Action is one of ActionOff, ActionStatus, ActionOn, ActionManual.
 	Action string `json:"action"`
@@ -67,8 +67,8 @@ type Result struct {
 	// Verified is true only when power off was read back after an off
 	// command (an "already off" reading counts) by every device of Level.
 	Verified bool `json:"verified"`
-	// Level is the topology level (1-based) that fenced the host, or the
-	// manual level reached; 0 when none did.
+	// Level is the topology level (Level.Number, or its 1-based position)
+	// that fenced the host, or the manual level reached; 0 when none did.
 	Level int `json:"level"`
 	// Manual is true when fencing stopped at a manual level and waits for
 	// an operator's confirmation.

@@ -19,6 +19,18 @@ var ErrNoDevices = errors.New("no fence devices configured")
 type Level struct {
 	Devices []Device
 	Manual  bool
+	// Number is the level as the operator configured it (fence device
+	// "level"), reported in results and readings; 0 means its 1-based
+	// position in Topology.Levels.
+	Number int
+}
+
+// number is the level's reported number.
+func (l Level) number(i int) int {
+	if l.Number > 0 {
+		return l.Number
+	}
+	return i + 1
 }
 
 // Topology is a host's fence levels, tried in order.
@@ -41,7 +53,7 @@ func (t *Topology) Fence(ctx context.Context) (Result, error) {
 	}
 	var errs []error
 	for i, lvl := range t.Levels {
-		n := i + 1
+		n := lvl.number(i)
 		if err := ctxErr(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("fence %s: stopped before level %d: %w", t.Host, n, err))
 			res.Duration = time.Since(start)
@@ -131,7 +143,7 @@ func (t *Topology) PowerStatus(ctx context.Context) (PowerState, []Reading, erro
 	var all []Reading
 	var errs []error
 	for i, lvl := range t.Levels {
-		n := i + 1
+		n := lvl.number(i)
 		if lvl.Manual || len(lvl.Devices) == 0 {
 			continue
 		}
@@ -169,7 +181,7 @@ func (t *Topology) PowerOn(ctx context.Context) ([]Reading, error) {
 	var all []Reading
 	var errs []error
 	for i, lvl := range t.Levels {
-		n := i + 1
+		n := lvl.number(i)
 		if lvl.Manual || len(lvl.Devices) == 0 {
 			continue
 		}

@@ -169,6 +169,17 @@ func TestTopologyFence(t *testing.T) {
 			offCalled: []bool{true}, offAfter: []bool{false},
 		},
 		{
+			// Configured level numbers (1, 5) are reported as configured, not as positions.
+			name: "level numbers as configured",
+			build: func() ([]fencing.Level, []*fencingtest.Fake) {
+				a := on("bmc").Fail(fencing.ActionOff, fencing.ErrUnreachable)
+				b := on("pdu")
+				return []fencing.Level{{Devices: []fencing.Device{a}, Number: 1}, {Devices: []fencing.Device{b}, Number: 5}}, []*fencingtest.Fake{a, b}
+			},
+			verified: true, level: 5,
+			offCalled: []bool{true, true}, offAfter: []bool{false, true},
+		},
+		{
 			// No levels: nothing can prove the host off.
 			name:     "no levels",
 			build:    func() ([]fencing.Level, []*fencingtest.Fake) { return nil, nil },

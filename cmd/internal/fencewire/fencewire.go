@@ -91,7 +91,7 @@ func BuildTopology(hostName string, devs []*store.FenceDevice, box *secret.Box, 
 	last := -1
 	for _, d := range sorted {
 		if d.Level != last {
-			t.Levels = append(t.Levels, fencing.Level{})
+			t.Levels = append(t.Levels, fencing.Level{Number: d.Level})
 			last = d.Level
 		}
 		lvl := &t.Levels[len(t.Levels)-1]

@@ -33,12 +33,20 @@
 //
 // # Failure handling
 //
-// virsh does not exit when libvirtd goes away: it prints "Disconnected
-// from … due to end of file" on stderr and keeps waiting forever on a dead
-// connection. The monitor watches stderr for that and restarts the stream.
-// A watchdog of its own probes libvirtd (`virsh uri`) every
-// WatchdogInterval; a failed or hung probe means the stream may be dead
-// too, so it is restarted once libvirtd answers again. Events that happen
-// while no stream is connected are not seen (as with Masakari); the gap is
-// ReconnectInterval plus the time libvirtd needs to come back.
+// When libvirtd goes away virsh prints "Disconnected from … due to end of
+// file" on stderr; virsh 9.0 then exits, other versions may keep waiting
+// on the dead connection. The monitor watches stderr for that line, kills
+// virsh, reads what it had already printed to the end (so no event virsh
+// saw is lost) and starts a new stream after ReconnectInterval. A watchdog
+// of its own probes libvirtd (`virsh uri`) every WatchdogInterval; a
+// failed or hung probe means the stream may be dead too, so it is
+// restarted once libvirtd answers again.
+//
+// A forwarded event whose domain UUID cannot be looked up (libvirtd just
+// went away) is kept and retried after the next reconnect; the UUID of
+// every domain is also learnt from its first event of any kind and at each
+// stream start, so a crash right before libvirtd dies is still
+// attributed. Events that happen while no stream is connected are not
+// seen (as with Masakari); the gap is ReconnectInterval plus the time
+// libvirtd needs to come back.
 package instance

@@ -47,8 +47,9 @@ type Monitor struct {
 	pub Publisher
 	log *slog.Logger
 
-	mu    sync.Mutex
-	uuids map[string]string // domain name → UUID
+	mu      sync.Mutex
+	uuids   map[string]string // domain name → UUID
+	pending []pendingEvent    // forwarded events waiting for their UUID
 
 	mStreams   prometheus.Counter
 	mLines     *prometheus.CounterVec
@@ -112,12 +113,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 var disconnectedRe = regexp.MustCompile(`Disconnected from .* due to|failed to connect to the hypervisor|End of file while reading data`)
 
 // stream runs one `virsh event --all --loop` and returns why it ended.
+// Whatever ends it (virsh reporting a lost connection, the watchdog,
+// shutdown) kills virsh and then reads its output to the end, so events
+// virsh printed before it died are still published.
 func (m *Monitor) stream(ctx context.Context) string {
-	sctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	cmd := exec.CommandContext(sctx, m.cfg.Virsh, "-c", m.cfg.URI, "event", "--all", "--loop")
+	cmd := exec.Command(m.cfg.Virsh, "-c", m.cfg.URI, "event", "--all", "--loop")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -132,8 +133,16 @@ func (m *Monitor) stream(ctx context.Context) string {
 	}
 	m.mStreams.Inc()
 	m.log.Info("event stream started", "pid", cmd.Process.Pid)
-	m.refreshUUIDs(sctx)
 
+	var once sync.Once
+	reason := "virsh closed its output"
+	stop := func(why string) {
+		once.Do(func() {
+			reason = why
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		})
+	}
+	wctx, wcancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() {
@@ -143,23 +152,26 @@ func (m *Monitor) stream(ctx context.Context) string {
 			line := sc.Text()
 			m.log.Warn("virsh said", "line", line)
 			if disconnectedRe.MatchString(line) {
-				cancel(errors.New("virsh lost its libvirt connection: " + line))
+				stop("virsh lost its libvirt connection: " + line)
 			}
 		}
 	}()
+	go func() { defer wg.Done(); m.watchdog(wctx, stop) }()
 	go func() {
 		defer wg.Done()
-		m.readEvents(sctx, stdout)
-		cancel(errors.New("virsh closed its output"))
+		<-wctx.Done()
+		if ctx.Err() != nil {
+			stop("shutting down")
+		}
 	}()
-	go func() { defer wg.Done(); m.watchdog(sctx, cancel) }()
-	<-sctx.Done()
+	m.refreshUUIDs(ctx)
+	m.retryPending(ctx)
+	m.readEvents(ctx, stdout)
+	stop("virsh closed its output")
+	wcancel()
 	_ = cmd.Wait()
 	wg.Wait()
-	if err := context.Cause(sctx); err != nil {
-		return err.Error()
-	}
-	return "unknown"
+	return reason
 }
 
 func (m *Monitor) readEvents(ctx context.Context, r io.Reader) {
@@ -186,17 +198,35 @@ func (m *Monitor) readEvents(ctx context.Context, r io.Reader) {
 		}
 		m.log.Debug("libvirt event", "domain", l.Domain, "type", l.Type, "detail", l.Detail, "forward", forward)
 		if !forward {
+			// Learn the UUID of a new domain now (Defined, Started, …),
+			// while libvirtd certainly answers, rather than at its crash.
+			_, _ = m.uuidOf(ctx, l.Domain)
 			continue
 		}
-		m.publish(ctx, l, n)
+		m.publish(ctx, pendingEvent{line: l, n: n})
 	}
 }
 
-func (m *Monitor) publish(ctx context.Context, l Line, n Notification) {
+// pendingEvent is a forwarded event whose domain UUID is not known yet.
+type pendingEvent struct {
+	line Line
+	n    Notification
+}
+
+// maxPending bounds the events kept for a UUID lookup after reconnecting.
+const maxPending = 1000
+
+func (m *Monitor) publish(ctx context.Context, p pendingEvent) {
+	l, n := p.line, p.n
 	uuid, err := m.uuidOf(ctx, l.Domain)
 	if err != nil {
-		m.log.Error("cannot find the domain's UUID; event dropped", "domain", l.Domain, "event", n.Event,
-			"vir_domain_event", n.VirDomainEvent, "err", err)
+		m.mu.Lock()
+		if len(m.pending) < maxPending {
+			m.pending = append(m.pending, p)
+		}
+		m.mu.Unlock()
+		m.log.Error("cannot find the domain's UUID yet; event kept for after reconnecting", "domain", l.Domain,
+			"event", n.Event, "vir_domain_event", n.VirDomainEvent, "err", err)
 		return
 	}
 	e := publish.NewEvent(event.MonitorInstance, m.cfg.Host, event.Notification{
@@ -214,10 +244,27 @@ func (m *Monitor) publish(ctx context.Context, l Line, n Notification) {
 		"vir_domain_event", n.VirDomainEvent, "event_id", e.ID)
 }
 
+// retryPending publishes events whose UUID lookup failed before; one whose
+// domain still cannot be found (it no longer exists) is dropped.
+func (m *Monitor) retryPending(ctx context.Context) {
+	m.mu.Lock()
+	pending := m.pending
+	m.pending = nil
+	m.mu.Unlock()
+	for _, p := range pending {
+		if _, err := m.uuidOf(ctx, p.line.Domain); err != nil {
+			m.log.Error("domain UUID still unknown; event dropped", "domain", p.line.Domain,
+				"event", p.n.Event, "vir_domain_event", p.n.VirDomainEvent, "err", err)
+			continue
+		}
+		m.publish(ctx, p)
+	}
+}
+
 // watchdog probes libvirtd. A failed or hung probe means the stream may be
 // on a dead connection: once libvirtd answers again the stream is
 // restarted so that its callbacks are registered on a live connection.
-func (m *Monitor) watchdog(ctx context.Context, cancel context.CancelCauseFunc) {
+func (m *Monitor) watchdog(ctx context.Context, stop func(string)) {
 	t := time.NewTicker(m.cfg.WatchdogInterval)
 	defer t.Stop()
 	failed := false
@@ -239,7 +286,7 @@ func (m *Monitor) watchdog(ctx context.Context, cancel context.CancelCauseFunc) 
 			}
 			failed = true
 		case failed:
-			cancel(errors.New("libvirtd answers again after a failed probe"))
+			stop("libvirtd answers again after a failed probe")
 			return
 		}
 	}

@@ -172,12 +172,17 @@ func parseBoolString(str string) (bool, bool) {
 }
 
 // pageParams reads limit and marker as Nova's common.get_limit_and_marker.
+// badLimit is Nova's 400 message for a limit that is not a natural number.
+type badLimit string
+
+func (e badLimit) Error() string { return string(e) }
+
 func (s *Sim) pageParams(q url.Values) (limit int, marker string, err error) {
 	limit = s.opts.MaxLimit
 	if v := q.Get("limit"); v != "" {
 		n, convErr := strconv.Atoi(v)
 		if convErr != nil || n < 0 || strings.HasPrefix(v, "+") {
-			return 0, "", fmt.Errorf("Invalid input for query parameters limit. Value: %s. '%s' does not match '^[0-9]*$'", v, v) //nolint:staticcheck // Nova's message
+			return 0, "", badLimit(fmt.Sprintf("Invalid input for query parameters limit. Value: %s. '%s' does not match '^[0-9]*$'", v, v))
 		}
 		if n > 0 && n < limit {
 			limit = n

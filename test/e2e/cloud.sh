@@ -61,6 +61,8 @@ elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 
 # shellcheck source=lib/proc.sh
 . "$HERE/lib/proc.sh"
+# shellcheck source=lib/api.sh
+. "$HERE/lib/api.sh"
 
 pid_of() { pidfile_pid "$RUN/$1.pid"; }
 running() { pidfile_alive "$RUN/$1.pid"; }
@@ -158,7 +160,6 @@ project_name = service
 username = $1
 password = $(secret service)
 region_name = RegionOne
-service_token_roles_required = true
 EOF
 }
 
@@ -620,22 +621,44 @@ resources() {
 
 # computes_up: how many of COMPUTES Nova reports as nova-compute up.
 computes_up() {
-	os compute service list --service nova-compute -f value -c Host -c State 2>/dev/null |
-		awk '$2 == "up"' | grep -cE "^compute-[0-9]+ " || true
+	nova GET '/os-services?binary=nova-compute' 2>/dev/null |
+		jq '[.services[] | select(.state == "up" and (.host | startswith("compute-")))] | length' || echo 0
+}
+
+# hypervisors: how many compute-N hypervisors Nova has mapped to the cell.
+hypervisors() {
+	nova GET /os-hypervisors 2>/dev/null |
+		jq '[.hypervisors[] | select(.hypervisor_hostname | startswith("compute-"))] | length' || echo 0
+}
+
+# reset_computes: a test that stopped half-way may leave a compute forced
+# down or disabled; `up` means all computes usable, so undo that.
+reset_computes() {
+	local svc
+	nova GET '/os-services?binary=nova-compute' |
+		jq -c '.services[] | select((.host | startswith("compute-")) and (.forced_down or .status == "disabled"))' |
+		while read -r svc; do
+			log "re-enabling $(jq -r .host <<<"$svc") (was $(jq -c '{status, forced_down}' <<<"$svc"))"
+			nova PUT "/os-services/$(jq -r .id <<<"$svc")" '{"forced_down": false, "status": "enabled"}' >/dev/null
+		done
 }
 
 wait_computes() {
 	local i n=0
-	for ((i = 0; i < 600; i++)); do
+	reset_computes
+	for ((i = 0; i < 180; i++)); do
 		n=$(computes_up)
 		if [ "$n" -ge "${#COMPUTES[@]}" ]; then break; fi
 		sleep 1
 	done
 	[ "$n" -ge "${#COMPUTES[@]}" ] || die "only $n of ${#COMPUTES[@]} computes up; see $LOGS/compute-*.log"
-	nova_manage cell_v2 discover_hosts >>"$LOGS/setup.log" 2>&1
+	# nova-scheduler discovers new hosts every 5 s; nova-manage only if it lags.
 	for ((i = 0; i < 300; i++)); do
-		n=$(os hypervisor list -f value -c 'Hypervisor Hostname' 2>/dev/null | grep -c '^compute-' || true)
+		n=$(hypervisors)
 		if [ "$n" -ge "${#COMPUTES[@]}" ]; then return 0; fi
+		if [ "$i" = 30 ]; then
+			nova_manage cell_v2 discover_hosts >>"$LOGS/setup.log" 2>&1 || true
+		fi
 		sleep 1
 	done
 	die "only $n of ${#COMPUTES[@]} hypervisors mapped"

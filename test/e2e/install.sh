@@ -21,10 +21,10 @@ PACKAGES=(
 )
 
 missing=()
+installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
+	awk -F: '$2 == "install ok installed" { printf "%s ", $1 }' || true)"
 for p in "${PACKAGES[@]}"; do
-	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
-		missing+=("$p")
-	fi
+	case "$installed" in *" $p "*) ;; *) missing+=("$p") ;; esac
 done
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "[e2e] apt: all ${#PACKAGES[@]} packages already installed (0 s)"

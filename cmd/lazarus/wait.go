@@ -86,8 +86,14 @@ func (a *app) waitNotification(cmd *cobra.Command, c *api, of *outputFlags, uuid
 			}
 			for _, m := range moves {
 				id := cliff.Str(attr(m, "uuid"))
-				line := fmt.Sprintf("%s %s -> %s %s", cliff.Str(attr(m, "source_host")), cliff.Str(attr(m, "dest_host")),
-					cliff.Str(attr(m, "status")), msgOrEmpty(attr(m, "message")))
+				dest := "?"
+				if d := attr(m, "dest_host"); d != nil {
+					dest = cliff.Str(d)
+				}
+				line := fmt.Sprintf("%s -> %s %s", cliff.Str(attr(m, "source_host")), dest, cliff.Str(attr(m, "status")))
+				if msg := msgOrEmpty(attr(m, "message")); msg != "" {
+					line += ": " + msg
+				}
 				if moveState[id] == line {
 					continue
 				}

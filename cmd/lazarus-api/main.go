@@ -22,6 +22,7 @@ import (
 	"github.com/lazarus-ha/lazarus/api"
 	"github.com/lazarus-ha/lazarus/cmd/internal/config"
 	"github.com/lazarus-ha/lazarus/cmd/internal/daemon"
+	"github.com/lazarus-ha/lazarus/fencing/secret"
 	"github.com/lazarus-ha/lazarus/migrations"
 	"github.com/lazarus-ha/lazarus/openstack/keystone"
 	"github.com/lazarus-ha/lazarus/openstack/nova"
@@ -94,11 +95,25 @@ func serve(ctx context.Context, log *slog.Logger, c *config.Config, path string,
 	} else {
 		log.Info("host names are not checked against Nova ([api] validate_compute_hosts = false)")
 	}
+	// Fence device passwords are sealed with [fencing] secret_key_file;
+	// without the file the API refuses to store passwords (503) but runs.
+	var box *secret.Box
+	if kf := c.Fencing.SecretKeyFile; kf != "" {
+		switch _, statErr := os.Stat(kf); {
+		case errors.Is(statErr, os.ErrNotExist):
+			log.Warn("no fence secret key file: fence device passwords cannot be stored (lazarus-manage fence genkey creates one)", "file", kf)
+		default:
+			if box, err = secret.LoadFile(kf); err != nil {
+				return err
+			}
+		}
+	}
 	reg := daemon.NewRegistry()
 	handler := api.NewRouter(api.Deps{
 		Store: st, Log: log, Auth: auth, Policy: policy, Compute: compute, Workflow: st, Registry: reg,
 		MaxLimit: c.Default.OsapiMaxLimit, DuplicateWindow: c.Default.DuplicateNotificationDetectionInterval,
 		MaxBodySize: int64(c.API.MaxRequestBodySize), LinkPrefix: c.API.LinkPrefix,
+		FenceSecrets: box,
 	})
 
 	ln, err := net.Listen("tcp", c.API.Listen)

@@ -142,7 +142,7 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 	origState := v.vmState
 	fail := s.failEvac[v.id]
 	stopAtDest := c.mv >= 95
-	s.after(s.opts.EvacuateDelay, func() {
+	finish := func() {
 		done := time.Now()
 		m.updated = done
 		s.evacCalls[idx].DoneAt = done
@@ -159,10 +159,6 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 			v.vmState = "error"
 			s.evacCalls[idx].Result = "failed"
 		default:
-			dest.claim(v.flavor, -1)
-			v.host.removeServer(v)
-			v.host = dest
-			dest.addServer(v)
 			m.status = "done"
 			// Nova rebuilds an ERROR instance to ACTIVE; before 2.95 a
 			// stopped one stays stopped and an active one runs, from 2.95
@@ -173,7 +169,25 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 			}
 			s.evacCalls[idx].Result = "done"
 		}
-	})
+	}
+	if dest == nil || fail {
+		s.after(s.opts.EvacuateDelay, finish)
+	} else {
+		// Halfway the server is already on its target but still
+		// rebuilding (task_state rebuild_spawning), as in Nova: a host
+		// that changed is not yet a finished evacuation.
+		half := s.opts.EvacuateDelay / 2
+		rest := s.opts.EvacuateDelay - half
+		s.after(half, func() {
+			dest.claim(v.flavor, -1)
+			v.host.removeServer(v)
+			v.host = dest
+			dest.addServer(v)
+			v.taskState = "rebuild_spawning"
+			v.updated = time.Now()
+			s.after(rest, finish)
+		})
+	}
 	if c.mv < 14 {
 		writeJSON(w, http.StatusOK, map[string]string{"adminPass": "simulated"})
 		return

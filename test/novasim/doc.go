@@ -37,9 +37,14 @@
 //	server:  vm_state active|stopped|error, task_state none
 //	   evacuate (200) ──► task_state rebuilding, migration "accepted",
 //	                      resources claimed on the target
-//	   after the evacuate delay ──► on the target host, migration "done"
-//	                           └──► (failure injected) vm_state error,
-//	                                still on the source, migration "failed"
+//	   half the evacuate delay ──► on the target host, task_state
+//	                               rebuild_spawning (status still REBUILD)
+//	   the whole delay ──► task_state none, ACTIVE (or SHUTOFF if it was
+//	                       stopped, or from 2.95), migration "done"
+//	   (failure injected) ──► after the delay: vm_state error, still on the
+//	                          source, migration "failed"
+//	   (no valid host)    ──► after the delay: vm_state error, still on the
+//	                          source, migration "error"
 //
 // Evacuate follows Nova's rules: 400 "Compute service of <host> is still in
 // use." while the source service is up; 404 for an unknown target host;
@@ -54,8 +59,9 @@
 //
 // Tests inject failures with FailEvacuation (the server ends in ERROR) and
 // InjectFault (an HTTP status for matching requests), slow things down with
-// SetEvacuateDelay, SetPowerDelay and SetAPILatency (FinishPending
-// completes whatever is in flight at once), and read what happened with
+// SetEvacuateDelay, SetPowerDelay and SetAPILatency (StepPending moves
+// whatever is in flight one phase on, FinishPending completes it), and
+// read what happened with
 // EvacuateCalls, EvacuateCount, Requests, Server, ServersOnHost and
 // Service. WaitIdle waits until every evacuation, start and stop in flight
 // has completed. ControlHandler offers the same controls over HTTP to the

@@ -110,7 +110,7 @@ type server struct {
 // status is Nova's API status derived from vm_state and task_state
 // (nova/api/openstack/common.py _STATE_MAP, the subset that can occur here).
 func (v *server) status() string {
-	if v.taskState == "rebuilding" {
+	if v.taskState == "rebuilding" || v.taskState == "rebuild_spawning" {
 		return "REBUILD"
 	}
 	switch v.vmState {

@@ -248,7 +248,28 @@ func (s *Sim) fire(t *time.Timer) {
 func (s *Sim) FinishPending() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A completion may schedule the next phase; run until none is left.
+	for len(s.timers) > 0 {
+		s.stepLocked()
+	}
+}
+
+// StepPending runs the next phase of every evacuation, start and stop in
+// flight now, whatever their delays: an evacuation moves to its target
+// (task_state rebuild_spawning) on the first step and finishes on the
+// second. Tests use it with long delays to look at each phase.
+func (s *Sim) StepPending() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stepLocked()
+}
+
+func (s *Sim) stepLocked() {
+	pending := make([]*time.Timer, 0, len(s.timers))
 	for t := range s.timers {
+		pending = append(pending, t)
+	}
+	for _, t := range pending {
 		t.Stop()
 		s.fire(t)
 	}

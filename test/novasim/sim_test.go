@@ -379,7 +379,24 @@ func TestEvacuationLifecycle(t *testing.T) {
 	wctx, cancel := context.WithCancel(ctx)
 	cancel()
 	require.Error(t, b.sim.WaitIdle(wctx), "an evacuation is in flight")
-	b.sim.FinishPending()
+
+	// Halfway: on the target already, but still rebuilding. A host that
+	// changed is not a finished evacuation.
+	b.sim.StepPending()
+	_, data = b.nova(t, http.MethodGet, "/servers/"+id, "2.53", "")
+	srv = decode(t, data)["server"].(map[string]any)
+	require.Equal(t, "REBUILD", srv["status"])
+	require.Equal(t, "rebuild_spawning", srv["OS-EXT-STS:task_state"])
+	require.Equal(t, "compute-2", srv["OS-EXT-SRV-ATTR:host"])
+	_, data = b.nova(t, http.MethodGet, "/os-hypervisors/detail", "2.53", "")
+	for _, h := range decode(t, data)["hypervisors"].([]any) {
+		h := h.(map[string]any)
+		if h["hypervisor_hostname"] == "compute-2" {
+			require.InDelta(t, 2048, h["memory_mb_used"], 0, "claimed once, not twice")
+			require.InDelta(t, 1, h["running_vms"], 0)
+		}
+	}
+	b.sim.StepPending()
 	require.NoError(t, b.sim.WaitIdle(ctx))
 	s, _ := b.sim.Server(id)
 	require.Equal(t, "compute-2", s.Host)

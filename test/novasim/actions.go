@@ -29,7 +29,7 @@ func (s *Sim) serverAction(w http.ResponseWriter, r *http.Request, c *call) {
 	if !ok {
 		// Nova validates the body's schema before looking the server up.
 		if arg, isEvac := body["evacuate"]; isEvac {
-			if _, _, _, msg := parseEvacuate(arg, c.mv); msg != "" {
+			if _, _, msg := parseEvacuate(arg, c.mv); msg != "" {
 				novaError(w, http.StatusBadRequest, msg)
 				return
 			}
@@ -82,7 +82,7 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 		s.recordEvacuate(rec)
 		novaError(w, code, msg)
 	}
-	target, force, _, msg := parseEvacuate(arg, c.mv)
+	target, force, msg := parseEvacuate(arg, c.mv)
 	if msg != "" {
 		refuse(http.StatusBadRequest, msg)
 		return
@@ -197,9 +197,10 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 
 // parseEvacuate checks an evacuate body against Nova's schema at
 // microversion mv; msg is the 400 message of an invalid body.
-func parseEvacuate(arg json.RawMessage, mv int) (target string, force bool, opts map[string]json.RawMessage, msg string) {
+func parseEvacuate(arg json.RawMessage, mv int) (target string, force bool, msg string) {
+	var opts map[string]json.RawMessage
 	if err := json.Unmarshal(arg, &opts); err != nil || opts == nil {
-		return "", false, nil, "Invalid input for field/attribute evacuate. Value: " + string(arg) + ". It is not of type 'object'"
+		return "", false, "Invalid input for field/attribute evacuate. Value: " + string(arg) + ". It is not of type 'object'"
 	}
 	allowed := map[string]bool{"host": true, "adminPass": true}
 	if mv < 14 {
@@ -210,25 +211,25 @@ func parseEvacuate(arg json.RawMessage, mv int) (target string, force bool, opts
 	}
 	for k := range opts {
 		if !allowed[k] {
-			return "", false, nil, fmt.Sprintf("Invalid input for field/attribute evacuate. Value: %s. Additional properties are not allowed ('%s' was unexpected)", arg, k)
+			return "", false, fmt.Sprintf("Invalid input for field/attribute evacuate. Value: %s. Additional properties are not allowed ('%s' was unexpected)", arg, k)
 		}
 	}
 	if _, ok := opts["onSharedStorage"]; mv < 14 && !ok {
-		return "", false, nil, "Invalid input for field/attribute evacuate. 'onSharedStorage' is a required property"
+		return "", false, "Invalid input for field/attribute evacuate. 'onSharedStorage' is a required property"
 	}
 	if raw, ok := opts["host"]; ok {
 		if json.Unmarshal(raw, &target) != nil || target == "" {
-			return "", false, nil, "Invalid input for field/attribute host. Value: " + string(raw) + "."
+			return "", false, "Invalid input for field/attribute host. Value: " + string(raw) + "."
 		}
 	}
 	if raw, ok := opts["force"]; ok {
 		b, okb := parseNovaBool(raw)
 		if !okb {
-			return "", false, nil, "Invalid input for field/attribute force. Value: " + string(raw) + "."
+			return "", false, "Invalid input for field/attribute force. Value: " + string(raw) + "."
 		}
 		force = b
 	}
-	return target, force, opts, ""
+	return target, force, ""
 }
 
 func (s *Sim) recordEvacuate(rec EvacuateCall) int {

@@ -152,6 +152,34 @@ func TestReauthenticatesWhenTokenExpires(t *testing.T) {
 	require.Equal(t, 2, b.sim.TokensIssued())
 }
 
+// Many goroutines share one client; after the token expires they all
+// recover through re-authentication (run under -race).
+func TestConcurrentCallsShareReauth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, novasim.Options{})
+	ctx := context.Background()
+	b.sim.RevokeTokens()
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := b.client.ComputeServices(ctx)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-errs)
+	}
+	// gophercloud's token lock lets at most each racing caller log in;
+	// never one login per call for ever after.
+	issued := b.sim.TokensIssued()
+	require.LessOrEqual(t, issued, 1+8)
+	for range 5 {
+		_, err := b.client.ComputeServices(ctx)
+		require.NoError(t, err)
+	}
+	require.Equal(t, issued, b.sim.TokensIssued())
+}
+
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	b := serve(t, novasim.Options{})

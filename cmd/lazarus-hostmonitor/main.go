@@ -37,6 +37,11 @@ func run() int {
 		log.Error("bad configuration", "err", err)
 		return 2
 	}
+	gossipKey, err := host.ParseGossipKey(c.HostMonitor.GossipKey)
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		return 2
+	}
 	var action []string
 	if a := strings.TrimSpace(c.HostMonitor.IsolationAction); a != "" && a != "none" {
 		action = strings.Fields(a)
@@ -58,6 +63,7 @@ func run() int {
 		ProbeInterval:      c.HostMonitor.ProbeInterval,
 		ProbeTimeout:       c.HostMonitor.ProbeTimeout,
 		SuspicionMult:      c.HostMonitor.SuspicionMult,
+		GossipKey:          gossipKey,
 	}, pub, log, reg)
 	if err != nil {
 		log.Error("bad configuration", "err", err)

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"slices"
@@ -43,6 +44,9 @@ type Config struct {
 	// RejoinInterval is how often a network re-joins peers it misses.
 	// Default 2s.
 	RejoinInterval time.Duration
+	// GossipKey encrypts and authenticates memberlist traffic (AES, 16, 24
+	// or 32 bytes); nil means plain text.
+	GossipKey []byte
 	// Settle is how long a peer must stay down before it is reported.
 	// Default: two full probe rounds over the expected peers.
 	Settle time.Duration
@@ -114,4 +118,20 @@ func (c *Config) withDefaults() {
 	if c.RejoinInterval <= 0 {
 		c.RejoinInterval = 2 * time.Second
 	}
+}
+
+// ParseGossipKey decodes the [hostmonitor] gossip_key option.
+func ParseGossipKey(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("[hostmonitor] gossip_key is not base64: %w", err)
+	}
+	switch len(key) {
+	case 16, 24, 32:
+		return key, nil
+	}
+	return nil, fmt.Errorf("[hostmonitor] gossip_key must decode to 16, 24 or 32 bytes, not %d", len(key))
 }

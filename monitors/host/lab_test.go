@@ -164,6 +164,9 @@ func newLab(t testing.TB, o labOptions) *lab {
 	return l
 }
 
+// labGossipKey encrypts the lab's memberlist traffic, as production should.
+const labGossipKey = "bGF6YXJ1cy1sYWItZ29zc2lwLWtleS0zMi1ieXRlcyE="
+
 func (l *lab) cleanup() {
 	for _, h := range l.hosts {
 		l.kill(h)
@@ -287,8 +290,9 @@ isolation_addresses = %s
 isolation_timeout = 2s
 isolation_action = touch %s
 probe_interval = %s
+gossip_key = %s
 %s`, h.name, l.nsURL(), l.queue, filepath.Join(l.dir, h.name, "spool"), strings.Join(nets, ","), strings.Join(peers, ","),
-		o.isolation, l.isolationMarker(h), o.probeInterval, o.extra)
+		o.isolation, l.isolationMarker(h), o.probeInterval, labGossipKey, o.extra)
 	path := filepath.Join(l.dir, h.name+".conf")
 	require.NoError(l.t, os.MkdirAll(filepath.Join(l.dir, h.name), 0o700))
 	require.NoError(l.t, os.WriteFile(path, []byte(conf), 0o600))

@@ -191,6 +191,7 @@ func (m *Monitor) memberlistConfig(n *netView) *memberlist.Config {
 	c.GossipToTheDeadTime = 30 * time.Second
 	// Let a host that comes back on a new address reclaim its name.
 	c.DeadNodeReclaimTime = 10 * time.Second
+	c.SecretKey = m.cfg.GossipKey
 	c.Events = &delegate{m: m, network: n.Name}
 	c.Logger = log.New(&mlLogWriter{log: m.log.With("network", n.Name)}, "", 0)
 	return c

@@ -112,3 +112,17 @@ func TestReachable(t *testing.T) {
 	require.Equal(t, 0, os.Geteuid(), "ICMP needs root")
 	require.True(t, reachable(ctx, "127.0.0.1"))
 }
+
+func TestParseGossipKey(t *testing.T) {
+	t.Parallel()
+	key, err := ParseGossipKey("")
+	require.NoError(t, err)
+	require.Nil(t, key, "empty means plain text")
+	key, err = ParseGossipKey("MDEyMzQ1Njc4OWFiY2RlZg==") // 16 bytes
+	require.NoError(t, err)
+	require.Len(t, key, 16)
+	_, err = ParseGossipKey("c2hvcnQ=") // 5 bytes: not an AES key size
+	require.ErrorContains(t, err, "16, 24 or 32")
+	_, err = ParseGossipKey("not base64!")
+	require.Error(t, err)
+}

@@ -639,7 +639,7 @@ reset_computes() {
 		jq -c '.services[] | select((.host | startswith("compute-")) and (.forced_down or .status == "disabled"))' |
 		while read -r svc; do
 			log "re-enabling $(jq -r .host <<<"$svc") (was $(jq -c '{status, forced_down}' <<<"$svc"))"
-			nova PUT "/os-services/$(jq -r .id <<<"$svc")" '{"forced_down": false, "status": "enabled"}' >/dev/null
+			nova_unforce "$(jq -r .id <<<"$svc")" 120 || die "could not re-enable $(jq -r .host <<<"$svc")"
 		done
 }
 

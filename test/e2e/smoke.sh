@@ -55,7 +55,7 @@ cleanup() {
 		"$HERE/cloud.sh" ipmi "$VICTIM" chassis power on >/dev/null 2>&1 || true
 	fi
 	if [ -n "${svc:-}" ]; then
-		nova PUT "/os-services/$(jq -r .id <<<"$svc")" '{"forced_down": false}' >/dev/null 2>&1 || true
+		nova_unforce "$(jq -r .id <<<"$svc")" 60 2>/dev/null || true
 	fi
 	if [ "${#ids[@]}" -gt 0 ]; then
 		log "deleting ${#ids[@]} servers"
@@ -110,14 +110,21 @@ flavor=$(nova GET /flavors | jq -r '.flavors[] | select(.name == "e2e.tiny") | .
 image=$(api GET "http://127.0.0.1:19292/v2/images?name=e2e-raw" | jq -r '.images[0].id')
 if [ -z "$flavor" ] || [ "$image" = null ]; then fail "flavor e2e.tiny or image e2e-raw missing"; fi
 
-# 2. Boot, pinned to compute-1.
+# 2. Boot, pinned to compute-1, all at once.
 t=$(now)
+pids=()
 for i in $(seq 1 "$N"); do
 	meta='{}'
 	if [ $((i % 2)) -eq 1 ]; then meta='{"HA_Enabled": "True"}'; fi
 	body=$(jq -nc --arg n "$PREFIX-$i" --arg f "$flavor" --arg im "$image" --arg az "nova:$VICTIM" --argjson m "$meta" \
 		'{server: {name: $n, flavorRef: $f, imageRef: $im, networks: "none", availability_zone: $az, metadata: $m}}')
-	ids+=("$(nova POST /servers "$body" | jq -r .server.id)")
+	nova POST /servers "$body" | jq -r .server.id >"$STATE/run/$PREFIX-$i.id" &
+	pids+=("$!")
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a server create call failed"; done
+for i in $(seq 1 "$N"); do
+	ids+=("$(cat "$STATE/run/$PREFIX-$i.id")")
+	rm -f "$STATE/run/$PREFIX-$i.id"
 done
 mark "create calls for $N servers returned" "$(since "$t")"
 wait_servers 300 ".status == \"ACTIVE\" and .host == \"$VICTIM\""
@@ -155,9 +162,12 @@ mark "power off -> service forced down" "$(since "$t_off")"
 
 # 5. Evacuate with Nova alone, all at once, letting the scheduler pick.
 t=$(now)
+pids=()
 for id in "${ids[@]}"; do
-	nova POST "/servers/$id/action" '{"evacuate": {}}' >/dev/null
+	nova POST "/servers/$id/action" '{"evacuate": {}}' >/dev/null &
+	pids+=("$!")
 done
+for p in "${pids[@]}"; do wait "$p" || fail "an evacuate call failed"; done
 mark "evacuate calls accepted" "$(since "$t")"
 wait_servers 300 ".status == \"ACTIVE\" and .host != \"$VICTIM\" and .host != null and .task == null"
 mark "evacuate -> all $N ACTIVE on other hosts" "$(since "$t")"
@@ -175,7 +185,10 @@ t=$(now)
 "$HERE/cloud.sh" ipmi "$VICTIM" chassis power on >&2
 status=$("$HERE/cloud.sh" ipmi "$VICTIM" chassis power status)
 [ "$status" = "Chassis Power is on" ] || fail "BMC says '$status' after power on"
-nova PUT "/os-services/$(jq -r .id <<<"$svc")" '{"forced_down": false}' >/dev/null
+# Nova accepts this only once the restarted nova-compute has cleaned up the
+# evacuated instances (their migrations go from done to completed).
+nova_unforce "$(jq -r .id <<<"$svc")" 120 || fail "could not lift forced down on $VICTIM"
+mark "power on -> forced down lifted" "$(since "$t")"
 back=""
 for _ in $(seq 1 240); do
 	if service "$VICTIM" | jq -e '.state == "up" and .forced_down == false' >/dev/null; then
@@ -198,6 +211,7 @@ for _ in $(seq 1 240); do
 done
 [ "$left" -eq 0 ] || fail "$left servers left after delete"
 ids=()
+svc=""
 mark "delete $N servers" "$(since "$t")"
 
 printf '\n== e2e cloud smoke timeline (%s servers on %s, %s with HA_Enabled=True; load average %s) ==\n' \

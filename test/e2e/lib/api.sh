@@ -63,3 +63,19 @@ api() {
 nova() { # nova METHOD PATH [JSON_BODY]
 	api "$1" "$API_NOVA$2" "${3:-}"
 }
+
+# nova_unforce SERVICE_ID SECONDS: lifts a nova-compute's forced-down flag and
+# enables it. Nova refuses (HTTP 400) while `done` evacuation migrations
+# remain on the host, until its restarted nova-compute has cleaned them up
+# (they become `completed`), so this retries for up to SECONDS.
+nova_unforce() {
+	local id=$1 secs=$2 t0
+	t0=$(date +%s)
+	until nova PUT "/os-services/$id" '{"forced_down": false, "status": "enabled"}' >/dev/null 2>"$STATE/run/unforce.err"; do
+		if [ $(($(date +%s) - t0)) -ge "$secs" ]; then
+			cat "$STATE/run/unforce.err" >&2
+			return 1
+		fi
+		sleep 1
+	done
+}

@@ -218,7 +218,8 @@ func TestMain(m *testing.M) {
 
 func spoolHelper(dir string) int {
 	n, _ := strconv.Atoi(os.Getenv(helperEnv + "_N"))
-	spool, err := OpenSpool(dir, 10000, quietLogger())
+	capacity, _ := strconv.Atoi(os.Getenv(helperEnv + "_MAX"))
+	spool, err := OpenSpool(dir, capacity, quietLogger())
 	if err != nil {
 		fmt.Println("ERR", err)
 		return 1
@@ -247,11 +248,12 @@ func TestKilledMonitorReplaysSpool(t *testing.T) {
 	dir := t.TempDir()
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+dir, helperEnv+"_N=300")
+	// 300 events into a spool of 250: it is full, the 50 oldest are dropped.
+	cmd.Env = append(os.Environ(), helperEnv+"="+dir, helperEnv+"_N=300", helperEnv+"_MAX=250")
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	want := map[string]bool{}
+	var ids []string
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		line := sc.Text()
@@ -260,13 +262,18 @@ func TestKilledMonitorReplaysSpool(t *testing.T) {
 		}
 		id, ok := stringsCutPrefix(line, "ID ")
 		require.True(t, ok, "helper said %q", line)
+		ids = append(ids, id)
+	}
+	require.Len(t, ids, 300)
+	want := map[string]bool{}
+	for _, id := range ids[50:] {
 		want[id] = true
 	}
-	require.Len(t, want, 300)
 	require.NoError(t, cmd.Process.Kill()) // SIGKILL: no shutdown path runs
 	_ = cmd.Wait()
 
 	b := startPublisher(t, url, queue, dir)
+	require.LessOrEqual(t, b.pub.Pending(), 250)
 	waitFor(t, 60*time.Second, "replayed spool drained", func() bool { return b.pub.Pending() == 0 })
 	got := map[string]bool{}
 	for _, id := range drainQueue(t, url, queue) {

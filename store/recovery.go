@@ -295,14 +295,23 @@ func (s *Store) RecoveryLeaseRenew(ctx context.Context, l Lease, ttl time.Durati
 // checks that l is still its current, unexpired lease. If not, nothing is
 // written and ErrLeaseLost is returned. Every checkpoint goes through here,
 // which is what makes a paused ex-owner's write fail (invariant 2).
+//
+// The row is locked FOR SHARE: checkpoints of one recovery (one per
+// instance being evacuated) run side by side, while a claim or renewal,
+// which updates the row, waits for them and they for it, so no checkpoint
+// commits under an epoch that has already moved on.
 func (s *Store) RecoveryTx(ctx context.Context, l Lease, fn func(pgx.Tx) error) error {
+	return s.recoveryTx(ctx, l, "FOR SHARE", fn)
+}
+
+func (s *Store) recoveryTx(ctx context.Context, l Lease, lock string, fn func(pgx.Tx) error) error {
 	return s.InTx(ctx, func(tx pgx.Tx) error {
 		var one int
 		err := tx.QueryRow(ctx, `
 			SELECT 1 FROM recoveries
 			WHERE uuid = $1 AND lease_owner = $2 AND lease_epoch = $3 AND state = 'running'
 			  AND lease_expires_at > now()
-			FOR UPDATE`, l.RecoveryUUID, l.Owner, l.Epoch).Scan(&one)
+			`+lock, l.RecoveryUUID, l.Owner, l.Epoch).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrLeaseLost
 		}
@@ -317,7 +326,7 @@ func (s *Store) RecoveryTx(ctx context.Context, l Lease, fn func(pgx.Tx) error) 
 // notification's message) until recheck has passed; then any engine claims
 // it again and re-evaluates. The lease is given up.
 func (s *Store) RecoveryHold(ctx context.Context, l Lease, reason string, recheck time.Duration) error {
-	return s.RecoveryTx(ctx, l, func(tx pgx.Tx) error {
+	return s.recoveryTx(ctx, l, "FOR UPDATE", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
 			UPDATE recoveries SET state = 'held', hold_reason = $2, run_after = now() + ($3::float8 * interval '1 second'),
 				lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
@@ -338,7 +347,7 @@ func (s *Store) RecoveryHold(ctx context.Context, l Lease, reason string, rechec
 // its journal. It is used to wait for something outside (Nova noticing a
 // dead host) without holding a worker, and when an engine stops.
 func (s *Store) RecoveryDefer(ctx context.Context, l Lease, delay time.Duration) error {
-	return s.RecoveryTx(ctx, l, func(tx pgx.Tx) error {
+	return s.recoveryTx(ctx, l, "FOR UPDATE", func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			UPDATE recoveries SET state = 'pending', run_after = now() + ($2::float8 * interval '1 second'),
 				lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
@@ -353,7 +362,7 @@ func (s *Store) RecoveryDefer(ctx context.Context, l Lease, delay time.Duration)
 // RecoveryFinish ends a recovery and sets its notification's final status
 // and message, in one lease-checked transaction.
 func (s *Store) RecoveryFinish(ctx context.Context, l Lease, status, message string) error {
-	return s.RecoveryTx(ctx, l, func(tx pgx.Tx) error {
+	return s.recoveryTx(ctx, l, "FOR UPDATE", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
 			UPDATE recoveries SET state = 'done', hold_reason = NULL, finished_at = now(),
 				lease_owner = NULL, lease_expires_at = NULL, updated_at = now()

@@ -9,6 +9,7 @@
 #                     the e2e_* databases and the state dir)
 #   cloud.sh status   what runs, and whether Nova sees the three computes up
 #   cloud.sh env      print the OS_* exports for the admin user
+#   cloud.sh mem      resident memory of each service and the total
 #   cloud.sh selftest run smoke.sh (boot, power off, evacuate with Nova alone)
 #
 # Everything lives in test/e2e/.state/ (gitignored): configs, secrets, pid
@@ -730,6 +731,19 @@ cmd_status() {
 	return "$rc"
 }
 
+cmd_mem() {
+	local f name kib
+	for f in "$RUN"/*.pid; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .pid)
+		if running "$name"; then
+			kib=$(session_rss_kib "$(pid_of "$name")")
+			printf '%-16s %7.1f MiB\n' "$name" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')"
+		fi
+	done
+	printf '%-16s %7.1f MiB\n' total "$(awk -v k="$(cloud_rss_kib "$RUN")" 'BEGIN { print k / 1024 }')"
+}
+
 cmd_env() {
 	[ -r "$STATE/openrc" ] || die "no cloud configured; run $HERE/cloud.sh up"
 	cat "$STATE/openrc"
@@ -743,6 +757,7 @@ down)
 	cmd_down "$@"
 	;;
 status) cmd_status ;;
+mem) cmd_mem ;;
 env) cmd_env ;;
 selftest) exec "$HERE/smoke.sh" ;;
 ipmi)
@@ -750,7 +765,7 @@ ipmi)
 	ipmi "$@"
 	;;
 *)
-	echo "usage: $0 up|down [--purge]|status|env|selftest|ipmi HOST ARGS..." >&2
+	echo "usage: $0 up|down [--purge]|status|env|mem|selftest|ipmi HOST ARGS..." >&2
 	exit 2
 	;;
 esac

@@ -47,10 +47,27 @@ t=$(now)
 "$HERE/cloud.sh" up
 mark "setup (cloud.sh up)" "$(since "$t")"
 
+# Sample the cloud's resident memory every second, keeping the peak.
+peak_file=$STATE/run/smoke-$$.peak
+echo 0 >"$peak_file"
+(
+	peak=0
+	while :; do
+		kib=$(cloud_rss_kib "$STATE/run")
+		if [ "$kib" -gt "$peak" ]; then
+			peak=$kib
+			echo "$peak" >"$peak_file"
+		fi
+		sleep 1
+	done
+) &
+sampler=$!
+
 ids=()
 svc=""
 cleanup() {
 	local id
+	kill "$sampler" 2>/dev/null || true
 	if ! pidfile_alive "$STATE/run/$VICTIM.pid"; then
 		"$HERE/cloud.sh" ipmi "$VICTIM" chassis power on >/dev/null 2>&1 || true
 	fi
@@ -217,4 +234,7 @@ mark "delete $N servers" "$(since "$t")"
 printf '\n== e2e cloud smoke timeline (%s servers on %s, %s with HA_Enabled=True; load average %s) ==\n' \
 	"$N" "$VICTIM" "$ha" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%s\n' "${TIMELINE[@]}"
+printf '%-46s %7s MiB\n' "peak resident memory of the cloud (sampled 1/s)" \
+	"$(awk -v k="$(cat "$peak_file")" 'BEGIN { printf "%.0f", k / 1024 }')"
+rm -f "$peak_file"
 echo "PASS"

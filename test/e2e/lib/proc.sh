@@ -38,3 +38,22 @@ pidfile_pid() {
 pidfile_write() {
 	printf '%s %s\n' "$2" "$(proc_start_time "$2")" >"$1"
 }
+
+# session_rss_kib PID: resident memory (KiB) of every process in the session
+# PID leads (each service is started with setsid, so that is the service
+# with all its workers and helpers).
+session_rss_kib() {
+	ps -o rss= -s "$1" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# cloud_rss_kib RUN_DIR: resident memory (KiB) of all live services recorded in RUN_DIR.
+cloud_rss_kib() {
+	local f total=0
+	for f in "$1"/*.pid; do
+		[ -e "$f" ] || continue
+		if pidfile_alive "$f"; then
+			total=$((total + $(session_rss_kib "$(pidfile_pid "$f")")))
+		fi
+	done
+	echo "$total"
+}

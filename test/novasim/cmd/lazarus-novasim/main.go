@@ -11,12 +11,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -24,24 +24,31 @@ import (
 )
 
 func main() {
-	os.Exit(run())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, nil))
 }
 
-func run() int {
+// run serves until ctx ends. ready, when not nil, receives the base URL
+// once the simulator listens.
+func run(ctx context.Context, args []string, stdout io.Writer, ready chan<- string) int {
+	fs := flag.NewFlagSet("lazarus-novasim", flag.ContinueOnError)
 	var (
-		listen          = flag.String("listen", "127.0.0.1:8774", "address to listen on")
-		hosts           = flag.Int("hosts", 10, "number of compute hosts (compute-0001 …)")
-		perHost         = flag.Int("servers-per-host", 10, "servers on each host")
-		haShare         = flag.Float64("ha-share", 0.5, "fraction of servers with metadata HA_Enabled=True")
-		evacuateDelay   = flag.Duration("evacuate-delay", 2*time.Second, "time from an accepted evacuation to ACTIVE on the target")
-		powerDelay      = flag.Duration("power-delay", time.Second, "time an os-start or os-stop takes")
-		apiLatency      = flag.Duration("api-latency", 0, "delay added to every compute answer")
-		serviceDownTime = flag.Duration("service-down-time", novasim.DefaultServiceDownTime, "Nova's service_down_time")
-		maxLimit        = flag.Int("max-limit", novasim.DefaultMaxLimit, "Nova's [api] max_limit (page size)")
-		username        = flag.String("username", novasim.DefaultUsername, "Keystone user accepted")
-		project         = flag.String("project", novasim.DefaultProjectName, "Keystone project of that user")
+		listen          = fs.String("listen", "127.0.0.1:8774", "address to listen on (port 0 picks a free one)")
+		hosts           = fs.Int("hosts", 10, "number of compute hosts (compute-0001 …)")
+		perHost         = fs.Int("servers-per-host", 10, "servers on each host")
+		haShare         = fs.Float64("ha-share", 0.5, "fraction of servers with metadata HA_Enabled=True")
+		evacuateDelay   = fs.Duration("evacuate-delay", 2*time.Second, "time from an accepted evacuation to ACTIVE on the target")
+		powerDelay      = fs.Duration("power-delay", time.Second, "time an os-start or os-stop takes")
+		apiLatency      = fs.Duration("api-latency", 0, "delay added to every compute answer")
+		serviceDownTime = fs.Duration("service-down-time", novasim.DefaultServiceDownTime, "Nova's service_down_time")
+		maxLimit        = fs.Int("max-limit", novasim.DefaultMaxLimit, "Nova's [api] max_limit (page size)")
+		username        = fs.String("username", novasim.DefaultUsername, "Keystone user accepted")
+		project         = fs.String("project", novasim.DefaultProjectName, "Keystone project of that user")
 	)
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	password := os.Getenv("NOVASIM_PASSWORD")
@@ -49,8 +56,8 @@ func run() int {
 		password = novasim.DefaultPassword
 	}
 	sim := novasim.New(novasim.Options{
-		Username: *username, Password: password, ProjectName: *project,
-		EvacuateDelay: *evacuateDelay, PowerDelay: *powerDelay, APILatency: *apiLatency, ServiceDownTime: *serviceDownTime, MaxLimit: *maxLimit,
+		Username: *username, Password: password, ProjectName: *project, EvacuateDelay: *evacuateDelay,
+		PowerDelay: *powerDelay, APILatency: *apiLatency, ServiceDownTime: *serviceDownTime, MaxLimit: *maxLimit,
 	})
 	defer sim.Close()
 	start := time.Now()
@@ -70,7 +77,7 @@ func run() int {
 	mux.Handle("/", sim)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	fmt.Printf(`lazarus-novasim: %d hosts, %d servers (%.0f%% HA_Enabled), populated in %s
+	fmt.Fprintf(stdout, `lazarus-novasim: %d hosts, %d servers (%.0f%% HA_Enabled), populated in %s
   auth_url  = %s/v3
   compute   = %s/compute/v2.1
   control   = %s/sim/  (POST hosts/{host}/kill|down|revive, GET hosts/{host}, GET evacuations, POST finish)
@@ -87,21 +94,23 @@ interface = public
 `, *hosts, *hosts**perHost, *haShare*100, time.Since(start).Round(time.Millisecond),
 		base, base, base, base, *username, *project, novasim.DefaultRegion)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready <- base
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
 			log.Error("serve", "err", err)
 			return 1
 		}
+		return 0
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !strings.Contains(err.Error(), "closed") {
+	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Error("shut down", "err", err)
 		return 1
 	}

@@ -39,7 +39,7 @@ func TestBinaryPublishesVMEvent(t *testing.T) {
 	uuid1 := uuid.NewString()
 	virsh := filepath.Join(dir, "virsh")
 	require.NoError(t, os.WriteFile(virsh, []byte(fmt.Sprintf(`#!/bin/sh
-shift 2
+shift 3
 case "$1" in
 event) echo "event 'lifecycle' for domain 'instance-0000002a': Stopped Failed"; exec sleep 3600 ;;
 domuuid) echo %s ;;

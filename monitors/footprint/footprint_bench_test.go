@@ -118,7 +118,7 @@ func runFootprint(b *testing.B) {
 
 	// The instance monitor supervises a virsh stand-in whose stream is idle.
 	virsh := filepath.Join(dir, "virsh")
-	script := "#!/bin/sh\nshift 2\ncase \"$1\" in\nevent) exec sleep 3600 ;;\nuri) echo qemu:///system ;;\nlist) ;;\n*) exit 1 ;;\nesac\n"
+	script := "#!/bin/sh\nshift 3\ncase \"$1\" in\nevent) exec sleep 3600 ;;\nuri) echo qemu:///system ;;\nlist) ;;\n*) exit 1 ;;\nesac\n"
 	if err := os.WriteFile(virsh, []byte(script), 0o755); err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,8 @@
 // # Overview
 //
 // libvirt's Go bindings need cgo and are not on the module proxy, so the
-// monitor supervises `virsh -c URI event --all --loop` and parses its
+// monitor supervises `virsh -r -c URI event --all --loop` (read-only, as
+// masakari-instancemonitor's connection) and parses its
 // output with a strict parser (ParseLine): every line must be one of the
 // shapes virsh prints (tools/virsh-domain-event.c), anything else is
 // counted and logged as a parse error rather than guessed at. Events are

@@ -154,7 +154,7 @@ type fakeVirsh struct {
 
 const fakeScript = `#!/bin/sh
 D=%q
-shift 2 # -c URI
+shift 3 # -r -c URI
 case "$1" in
 event)
 	n=$(cat "$D/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$D/count"

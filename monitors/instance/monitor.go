@@ -117,7 +117,7 @@ var disconnectedRe = regexp.MustCompile(`Disconnected from .* due to|failed to c
 // shutdown) kills virsh and then reads its output to the end, so events
 // virsh printed before it died are still published.
 func (m *Monitor) stream(ctx context.Context) string {
-	cmd := exec.Command(m.cfg.Virsh, "-c", m.cfg.URI, "event", "--all", "--loop")
+	cmd := exec.Command(m.cfg.Virsh, "-r", "-c", m.cfg.URI, "event", "--all", "--loop")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = time.Second
 	stdout, err := cmd.StdoutPipe()
@@ -295,7 +295,7 @@ func (m *Monitor) watchdog(ctx context.Context, stop func(string)) {
 func (m *Monitor) virsh(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.CommandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, m.cfg.Virsh, append([]string{"-c", m.cfg.URI}, args...)...)
+	cmd := exec.CommandContext(ctx, m.cfg.Virsh, append([]string{"-r", "-c", m.cfg.URI}, args...)...)
 	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
 	if err != nil {

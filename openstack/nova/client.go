@@ -34,6 +34,11 @@ var ErrNotFound = errors.New("not found in nova")
 // StopServer when Nova refuses because the server is already stopped.
 var ErrAlreadyStopped = errors.New("server already stopped")
 
+// ErrServiceInUse is returned (wrapped, next to the 400 HTTP error) by
+// Evacuate when Nova refuses because the source host's compute service is
+// still up: it is neither forced down nor past service_down_time.
+var ErrServiceInUse = errors.New("source compute service still in use")
+
 // Config is how to reach Nova: keystoneauth-style password credentials,
 // as in the [nova] section of lazarus.conf.
 type Config struct {

@@ -25,6 +25,7 @@
 // Errors wrap gophercloud's HTTP errors, so callers branch on the status
 // with gophercloud.ResponseCodeIs (400 "Compute service of <host> is still
 // in use." from Evacuate, 409 from StopServer ...). A missing server,
-// service or aggregate also wraps ErrNotFound, and an already stopped
-// server wraps ErrAlreadyStopped.
+// service or aggregate also wraps ErrNotFound, an already stopped server
+// ErrAlreadyStopped, and an evacuation refused because the source compute
+// service is still up ErrServiceInUse.
 package nova

@@ -277,6 +277,7 @@ func TestEvacuate(t *testing.T) {
 	err = b.client.Evacuate(ctx, a, "")
 	require.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadRequest), "%v", err)
 	require.ErrorContains(t, err, "Compute service of compute-1 is still in use.")
+	require.ErrorIs(t, err, nova.ErrServiceInUse)
 	require.NotErrorIs(t, err, nova.ErrNotFound)
 
 	svc, err := b.client.ComputeService(ctx, "compute-1")
@@ -325,6 +326,10 @@ func TestEvacuate(t *testing.T) {
 	err = b.client.Evacuate(ctx, c, "compute-404")
 	require.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotFound))
 	require.NotErrorIs(t, err, nova.ErrNotFound)
+	// Another 400 is not "in use".
+	err = b.client.Evacuate(ctx, c, "compute-3")
+	require.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadRequest), "%v", err)
+	require.NotErrorIs(t, err, nova.ErrServiceInUse)
 
 	err = b.client.Evacuate(ctx, "00000000-0000-0000-0000-000000000000", "")
 	require.ErrorIs(t, err, nova.ErrNotFound)

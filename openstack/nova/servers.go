@@ -143,7 +143,7 @@ func (b evacuateBody) ToEvacuateMap() (map[string]any, error) {
 
 // Evacuate asks Nova to rebuild the server on targetHost ("" lets Nova's
 // scheduler choose). Nova answers 400 while the source compute service is
-// up and not forced down.
+// up and not forced down; that error also wraps ErrServiceInUse.
 func (c *Client) Evacuate(ctx context.Context, id, targetHost string) error {
 	// At >= 2.14 Nova answers 200 with an empty body; ExtractAdminPass
 	// treats that as success where .Err would be io.EOF.
@@ -151,7 +151,11 @@ func (c *Client) Evacuate(ctx context.Context, id, targetHost string) error {
 		// A 404 names either the server or the target host; only the
 		// former means the server is gone.
 		var ue gophercloud.ErrUnexpectedResponseCode
-		if !(errors.As(err, &ue) && strings.Contains(string(ue.Body), "Compute host")) {
+		isHTTP := errors.As(err, &ue)
+		switch {
+		case isHTTP && ue.Actual == http.StatusBadRequest && strings.Contains(string(ue.Body), "is still in use"):
+			err = errors.Join(ErrServiceInUse, err)
+		case !(isHTTP && strings.Contains(string(ue.Body), "Compute host")):
 			err = notFound(err)
 		}
 		if targetHost == "" {

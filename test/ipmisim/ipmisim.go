@@ -386,8 +386,8 @@ set_working_mc 0x20
 `
 
 // hookScript is ipmi_sim's chassis_control program: "get power" prints
-// power:1 or power:0; "set power 0" kills the host process and waits until
-// it is gone; "set power 1" starts it. Anything else (reset, boot) is
+// power:1 or power:0 (on while the host process lives); "set power 0" sends
+// the host process SIGKILL and returns; "set power 1" starts it. Anything else (reset, boot) is
 // logged and refused.
 const hookScript = `#!/bin/sh
 # POSIX sh (dash) and builtins only on the status path: ipmi_sim waits for
@@ -407,12 +407,10 @@ case "$1 $2" in
 "get power")
 	if alive; then echo power:1; else echo power:0; fi ;;
 "set power")
-	v=$(printf %s "$3" | tr -d '"')
-	if [ "$v" = 0 ]; then
+	if [ "$3" = 0 ] || [ "$3" = '"0"' ]; then
+		# Like a real BMC, acknowledge at once and let the power drop:
+		# "get power" reads on until the host process is really gone.
 		if alive; then kill -KILL "$p"; fi
-		i=0
-		while alive && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
-		alive && exit 1
 	else
 		if ! alive; then
 			(cd "$dir" && exec bash "$dir/host.cmd") </dev/null >/dev/null 2>&1 &

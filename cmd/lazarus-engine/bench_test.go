@@ -61,7 +61,7 @@ func BenchmarkHostRecovery(b *testing.B) {
 		{name: "100_instances_threads3", segments: 1, hostsPerSegment: 11, failedInstances: 100, failing: 1, threads: 3},
 		{name: "100_instances", segments: 1, hostsPerSegment: 11, failedInstances: 100, failing: 1, threads: 50},
 		{name: "1000_instances", segments: 1, hostsPerSegment: 21, failedInstances: 1000, failing: 1, threads: 50},
-		{name: "20_of_1000_hosts_50000_instances", segments: 20, hostsPerSegment: 50, perHost: 50, failing: 20, threads: 50},
+		{name: "20_of_1000_hosts_50000_instances", segments: 20, hostsPerSegment: 50, perHost: 50, failing: 20, threads: 10},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
@@ -114,6 +114,7 @@ func runBenchCase(b *testing.B, bc benchCase) {
 		"DEFAULT.verify_interval":               "100ms",
 		"fencing.require_fencing":               "false",
 		"host_failure.evacuate_all_instances":   "true",
+		"engine.lease_ttl":                      "15s",
 	})
 	waitFor(b, "engine to consume", time.Minute, func() bool { return queueConsumers(b, c) > 0 })
 

@@ -98,6 +98,14 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	}
 	defer st.Close()
 
+	// Claims and lease renewals get their own two connections (see
+	// workflow.Config.LeaseStore).
+	leaseSt, err := store.Open(ctx, cfg.Database.Connection, 2)
+	if err != nil {
+		return err
+	}
+	defer leaseSt.Close()
+
 	nc, err := connectNova(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -130,7 +138,7 @@ func serve(ctx context.Context, cfg *config.Config) error {
 
 	flows := recovery.New(flowsConfig(cfg), compute, fencer, st, self, m)
 	runner := workflow.New(st, workflow.Config{Owner: id, LeaseTTL: cfg.Engine.LeaseTTL, PollInterval: cfg.Engine.PollInterval,
-		Workers: cfg.Engine.Workers}, flows.Handle, log, m)
+		Workers: cfg.Engine.Workers, LeaseStore: leaseSt}, flows.Handle, log, m)
 	lead := leader.New(st, leader.Config{Owner: id, LeaseTTL: cfg.Engine.LeaderLeaseTTL,
 		RetryInterval: cfg.Default.ProcessUnfinishedNotificationsInterval, ExpireInterval: cfg.Default.CheckExpiredNotificationsInterval,
 		ExpireAge: cfg.Default.NotificationsExpiredInterval, ClearMaintenance: cfg.Engine.ClearMaintenance,

@@ -1,5 +1,3 @@
-// Package enginetest holds what engine tests share: an in-memory Nova
-// (FakeCompute), a fencer (FakeFencer), and database fixtures.
 package enginetest
 
 import (

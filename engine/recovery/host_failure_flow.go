@@ -154,34 +154,13 @@ func (fl *Flows) verdict(ctx context.Context, job *workflow.Job) (Verdict, error
 	if err != nil {
 		return Verdict{}, err
 	}
-	alive := map[string]bool{}
-	for _, o := range obs {
-		ev.Observers++
-		if len(o.Evidence) == 0 {
-			continue
-		}
-		var e event.Evidence
-		if json.Unmarshal(o.Evidence, &e) != nil {
-			continue
-		}
-		if e.Isolated {
-			ev.Isolated++
-			continue // an isolated observer's view of others counts for nothing
-		}
-		for _, n := range e.NetworksAlive {
-			alive[n] = true
-		}
-	}
+	ev.Observers, ev.Isolated, ev.AliveLinks = ObserverEvidence(obs)
 	if len(obs) == 0 && r.EventID != "" && ev.Waited < observerGrace {
 		// The intake records the observer right after it commits the
 		// notification: give it a moment, so that evidence such as
 		// "alive on another network" is never missed.
 		return Verdict{ActionWait, "waiting for the report's observer evidence"}, nil
 	}
-	for n := range alive {
-		ev.AliveLinks = append(ev.AliveLinks, n)
-	}
-	sort.Strings(ev.AliveLinks)
 	svc, err := fl.compute.ComputeService(ctx, r.HostName)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Verdict{}, ctxErr(ctx, fmt.Errorf("read compute service of %s: %w", r.HostName, err))
@@ -198,6 +177,36 @@ func (fl *Flows) verdict(ctx context.Context, job *workflow.Job) (Verdict, error
 		}
 	}
 	return Decide(ev), nil
+}
+
+// ObserverEvidence summarises the reports merged into a host failure: how
+// many observers, how many said they were isolated themselves, and the
+// networks on which a non-isolated observer still reached the host. Evidence
+// that does not decode is counted as a report without evidence.
+func ObserverEvidence(obs []store.Observer) (observers, isolated int, alive []string) {
+	seen := map[string]bool{}
+	for _, o := range obs {
+		observers++
+		if len(o.Evidence) == 0 {
+			continue
+		}
+		var e event.Evidence
+		if json.Unmarshal(o.Evidence, &e) != nil {
+			continue
+		}
+		if e.Isolated {
+			isolated++
+			continue // an isolated observer's view of others counts for nothing
+		}
+		for _, n := range e.NetworksAlive {
+			if n != "" && !seen[n] {
+				seen[n] = true
+				alive = append(alive, n)
+			}
+		}
+	}
+	sort.Strings(alive)
+	return observers, isolated, alive
 }
 
 // fence proves the host dead: an operator's confirmation, or an automatic

@@ -53,6 +53,11 @@ type Config struct {
 	Workers int
 	// ErrorBackoff is the delay after a handler error (default 5s).
 	ErrorBackoff time.Duration
+	// LeaseStore, if set, is a Store on its own small connection pool used
+	// for claims and lease renewals, so that a busy main pool (hundreds of
+	// evacuations checkpointing at once) never delays a renewal past the
+	// lease: the engine would otherwise lose recoveries it is running.
+	LeaseStore *store.Store
 }
 
 // Runner turns new notifications into recoveries and runs due recoveries
@@ -87,6 +92,9 @@ func New(st *store.Store, cfg Config, h Handler, log *slog.Logger, m *metrics.Me
 	}
 	if cfg.Owner == "" {
 		panic("workflow: Config.Owner is required")
+	}
+	if cfg.LeaseStore == nil {
+		cfg.LeaseStore = st
 	}
 	return &Runner{st: st, cfg: cfg, handler: h, log: log.With("component", "engine.workflow", "engine_id", cfg.Owner),
 		metrics: m, wake: make(chan struct{}, 1), running: map[string]context.CancelCauseFunc{}}
@@ -215,7 +223,7 @@ func (r *Runner) runOnce(ctx context.Context) error {
 	if free <= 0 {
 		return nil
 	}
-	recs, err := r.st.RecoveryClaim(ctx, &store.RecoveryClaimParams{Owner: r.cfg.Owner, TTL: r.cfg.LeaseTTL, Limit: free})
+	recs, err := r.cfg.LeaseStore.RecoveryClaim(ctx, &store.RecoveryClaimParams{Owner: r.cfg.Owner, TTL: r.cfg.LeaseTTL, Limit: free})
 	if err != nil {
 		return err
 	}
@@ -334,7 +342,7 @@ func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, job 
 		}
 		started := time.Now()
 		rctx, rcancel := context.WithTimeout(ctx, every)
-		_, err := r.st.RecoveryLeaseRenew(rctx, job.Lease(), r.cfg.LeaseTTL)
+		_, err := r.cfg.LeaseStore.RecoveryLeaseRenew(rctx, job.Lease(), r.cfg.LeaseTTL)
 		rcancel()
 		switch {
 		case err == nil:

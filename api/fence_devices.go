@@ -102,7 +102,34 @@ func (a *API) fenceDeviceList(rq *Request) (int, any, error) {
 	for _, d := range devs {
 		out = append(out, viewFenceDevice(d))
 	}
-	return http.StatusOK, map[string]any{"fence_devices": out}, nil
+	return http.StatusOK, map[string]any{"fence_devices": out, "fence_ready": hostFenceReady(devs)}, nil
+}
+
+// hostFenceReady is the host's readiness as the last checks saw it: true
+// when some automatic level has every device checked ready. A host with
+// only a manual level, or none, cannot be fenced automatically.
+func hostFenceReady(devs []*store.FenceDevice) bool {
+	type level struct{ manual, ok, any bool }
+	levels := map[int]*level{}
+	for _, d := range devs {
+		l := levels[d.Level]
+		if l == nil {
+			l = &level{ok: true}
+			levels[d.Level] = l
+		}
+		if d.Driver == "manual" {
+			l.manual = true
+			continue
+		}
+		l.any = true
+		l.ok = l.ok && d.FenceReady != nil && *d.FenceReady
+	}
+	for _, l := range levels {
+		if !l.manual && l.any && l.ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) fenceDeviceShow(rq *Request) (int, any, error) {

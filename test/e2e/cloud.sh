@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Functions run through `step NAME FUNCTION` look unreachable to shellcheck:
+# shellcheck disable=SC2317
 # A small real OpenStack (Zed, Debian 12 packages) on 127.0.0.1 for Lazarus's
 # end-to-end tests: Keystone, Glance, Placement, Neutron (API only), Nova
 # api/conductor/scheduler, three fake nova-compute hosts compute-1..3, and one
@@ -77,7 +79,7 @@ start() {
 		return 0
 	fi
 	log "starting $name"
-	setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+	(cd "$STATE" && exec setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null) &
 	pidfile_write "$RUN/$name.pid" "$!"
 }
 
@@ -395,8 +397,11 @@ EOF
 	find "$ETC" -type f -exec chmod 0600 {} +
 }
 
-write_bmc_configs() {
-	local i host dir
+# write_bmc_config INDEX: lan.conf for COMPUTES[INDEX]'s BMC, with a fresh
+# state dir (ipmi_sim's persisted users would override lan.conf).
+write_bmc_config() {
+	local i=$1 host=${COMPUTES[$1]} dir
+	dir=$STATE/bmc/$host
 	cat >"$ETC/bmc.emu" <<EOF
 mc_setbmc 0x20
 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
@@ -404,15 +409,11 @@ sel_enable 0x20 1000 0x0a
 sensor_add 0x20 0 0 35 0x6f event-only
 mc_enable 0x20
 EOF
-	for i in "${!COMPUTES[@]}"; do
-		host=${COMPUTES[$i]}
-		dir=$STATE/bmc/$host
-		# A fresh state dir per start: ipmi_sim's persisted users would override lan.conf.
-		rm -rf "$dir/state"
-		mkdir -p "$dir/state"
-		(
-			umask 077
-			cat >"$dir/lan.conf" <<EOF
+	rm -rf "$dir/state"
+	mkdir -p "$dir/state"
+	(
+		umask 077
+		cat >"$dir/lan.conf" <<EOF
 name "$host"
 set_working_mc 0x20
   startlan 1
@@ -424,8 +425,7 @@ set_working_mc 0x20
   chassis_control "$HERE/lib/chassisctl.sh $STATE $host"
   user 2 true "admin" "$(secret ipmi 8)" admin 10 none md2 md5 straight
 EOF
-		)
-	done
+	)
 }
 
 # ---------------------------------------------------------------- steps
@@ -454,6 +454,20 @@ setup_databases() {
 			printf "GRANT ALL PRIVILEGES ON \`e2e\\\\_%%\`.* TO 'e2e'@'%s';\n" "$h"
 		done
 	} | mysql_root
+}
+
+# ensure_mariadb: the machine's MariaDB answers; started (and left running,
+# as a machine service) if installed but stopped. Never stopped by down.
+ensure_mariadb() {
+	local i
+	if echo 'select 1' | mysql_root >/dev/null 2>&1; then return 0; fi
+	log "MariaDB does not answer; starting it"
+	/etc/init.d/mariadb start >>"$LOGS/setup.log" 2>&1 || service mariadb start >>"$LOGS/setup.log" 2>&1 || true
+	for ((i = 0; i < 60; i++)); do
+		if echo 'select 1' | mysql_root >/dev/null 2>&1; then return 0; fi
+		sleep 1
+	done
+	die "MariaDB did not start; see $LOGS/setup.log"
 }
 
 keystone_manage() { keystone-manage --config-file "$ETC/keystone/keystone.conf" --config-dir "$ETC/empty.d" "$@"; }
@@ -509,7 +523,7 @@ start_rabbitmq() {
 		RABBITMQ_MNESIA_BASE="$STATE/rabbitmq/mnesia" \
 		RABBITMQ_PLUGINS_EXPAND_DIR="$STATE/rabbitmq/plugins-expand" \
 		RABBITMQ_PID_FILE="$STATE/rabbitmq/rabbitmq.pid" \
-		RABBITMQ_LOG_BASE="$LOGS/rabbitmq" \
+		RABBITMQ_LOG_BASE="$LOGS/rabbitmq" ERL_CRASH_DUMP="$LOGS/rabbitmq/erl_crash.dump" \
 		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
 		/usr/lib/rabbitmq/bin/rabbitmq-server
 	wait_port rabbitmq "$RABBIT_PORT" 90
@@ -528,6 +542,7 @@ start_controllers() {
 	start_rabbitmq
 	wait_port memcached "$MEMCACHED_PORT" 20
 
+	ensure_mariadb
 	step databases setup_databases
 	step keystone-init keystone_init
 	uwsgi_app keystone "$KEYSTONE_PORT" /usr/bin/keystone-wsgi-public "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
@@ -559,13 +574,11 @@ start_controllers() {
 }
 
 start_bmcs() {
-	local host
-	for host in "${COMPUTES[@]}"; do
+	local i host
+	for i in "${!COMPUTES[@]}"; do
+		host=${COMPUTES[$i]}
 		if running "bmc-$host"; then continue; fi
-		write_bmc_configs
-		break
-	done
-	for host in "${COMPUTES[@]}"; do
+		write_bmc_config "$i"
 		start "bmc-$host" ipmi_sim -c "$STATE/bmc/$host/lan.conf" -f "$ETC/bmc.emu" -s "$STATE/bmc/$host/state" -n
 	done
 }
@@ -750,22 +763,28 @@ cmd_env() {
 	printf 'export OS_CLIENT_CONFIG_FILE=%s\n' "$STATE/clouds.yaml"
 }
 
-case "${1:-}" in
-up) cmd_up ;;
-down)
-	shift
-	cmd_down "$@"
-	;;
-status) cmd_status ;;
-mem) cmd_mem ;;
-env) cmd_env ;;
-selftest) exec "$HERE/smoke.sh" ;;
-ipmi)
-	shift
-	ipmi "$@"
-	;;
-*)
-	echo "usage: $0 up|down [--purge]|status|env|mem|selftest|ipmi HOST ARGS..." >&2
-	exit 2
-	;;
-esac
+# main is one command, so bash has read all of this file before running any
+# of it: editing the script while an `up` runs cannot derail that run.
+main() {
+	case "${1:-}" in
+	up) cmd_up ;;
+	down)
+		shift
+		cmd_down "$@"
+		;;
+	status) cmd_status ;;
+	mem) cmd_mem ;;
+	env) cmd_env ;;
+	selftest) exec "$HERE/smoke.sh" ;;
+	ipmi)
+		shift
+		ipmi "$@"
+		;;
+	*)
+		echo "usage: $0 up|down [--purge]|status|env|mem|selftest|ipmi HOST ARGS..." >&2
+		exit 2
+		;;
+	esac
+}
+
+main "$@"; exit

@@ -2,8 +2,9 @@
 # Installs, from Debian 12's own packages, everything the e2e test cloud
 # runs: Keystone, Glance, Placement, Neutron (API only), Nova
 # api/conductor/scheduler (python3-nova; not the nova-compute package, which
-# pulls libvirt and qemu), memcached, the MySQL driver, ipmi_sim, ipmitool
-# and the openstack CLI with the Masakari plugin.
+# pulls libvirt and qemu), memcached, the MySQL driver, ipmi_sim, ipmitool,
+# the openstack CLI with the Masakari plugin, MariaDB (if the machine has
+# none yet), jq and curl.
 #
 # Debconf is preseeded so that no package configures a database, a broker or
 # Keystone endpoints, and a policy-rc.d keeps postinst scripts from starting
@@ -18,6 +19,7 @@ PACKAGES=(
 	uwsgi-core uwsgi-plugin-python3
 	openipmi ipmitool
 	python3-openstackclient python3-masakariclient
+	mariadb-server mariadb-client jq curl
 )
 
 missing=()

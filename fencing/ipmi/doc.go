@@ -5,7 +5,8 @@
 //
 // PowerOff reads the chassis power first: a host already off is fenced by
 // that reading. Otherwise it sends Chassis Control "power down" and polls
-// Get Chassis Status (every PollInterval, up to PowerOffTimeout) until the
+// Get Chassis Status (at once, then 50ms apart doubling up to PollInterval,
+// for at most PowerOffTimeout) until the
 // BMC reads back off; Chassis Control only acknowledges the request, real
 // BMCs switch asynchronously. Power cycle, hard reset and soft shutdown are
 // never sent: they can report success while the host still runs.

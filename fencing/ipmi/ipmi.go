@@ -33,6 +33,10 @@ const (
 	DefaultPowerOffTimeout = 20 * time.Second
 )
 
+// firstPoll is the interval after the first status read following the off
+// command; it doubles up to Config.PollInterval.
+const firstPoll = 50 * time.Millisecond
+
 // Config describes one BMC.
 type Config struct {
 	// Name identifies the device in readings; default "ipmi:ADDRESS:PORT".
@@ -56,8 +60,8 @@ type Config struct {
 	// Retries is how many extra attempts an exchange that timed out gets
 	// (0: none).
 	Retries int
-	// PollInterval is the interval between status reads while waiting for
-	// off (default 1s).
+	// PollInterval is the longest interval between status reads while
+	// waiting for off (default 1s); reads start 50ms apart and double.
 	PollInterval time.Duration
 	// PowerOffTimeout is how long power may take to read back off after
 	// the off command (default 20s).
@@ -244,6 +248,10 @@ func (d *Device) PowerOff(ctx context.Context) ([]fencing.Reading, error) {
 	defer cancel()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// Read at once, then 50ms, 100ms, ... apart up to PollInterval: a BMC
+	// that drops power quickly is seen off quickly, a slow one is not
+	// flooded.
+	wait := min(firstPoll, d.cfg.PollInterval)
 	lastErr := err
 	for {
 		select {
@@ -279,7 +287,8 @@ func (d *Device) PowerOff(ctx context.Context) ([]fencing.Reading, error) {
 			drop()
 		}
 		lastErr = err
-		timer.Reset(d.cfg.PollInterval)
+		timer.Reset(wait)
+		wait = min(2*wait, d.cfg.PollInterval)
 	}
 }
 

@@ -145,14 +145,18 @@ func runBenchCase(b *testing.B, bc benchCase) {
 		require.Equal(b, 1, c.sim.EvacuateCount(id))
 	}
 	if os.Getenv("LAZARUS_BENCH_TRACE") != "" {
-		rows, err := c.st.Pool().Query(context.Background(), `SELECT 'recovery', '', 'created', state, created_at FROM recoveries
-			UNION ALL (SELECT s.name, s.item, s.phase, s.state, s.created_at FROM recovery_steps s ORDER BY s.id LIMIT 40) ORDER BY 5`)
+		rows, err := c.st.Pool().Query(context.Background(), `
+			SELECT name, phase, state, count(*), min(created_at), max(created_at) FROM (
+				SELECT 'recovery' AS name, 'created' AS phase, '' AS state, created_at FROM recoveries
+				UNION ALL SELECT name, phase, state, created_at FROM recovery_steps) x
+			GROUP BY 1, 2, 3 ORDER BY 5`)
 		require.NoError(b, err)
 		for rows.Next() {
-			var name, item, phase, state string
-			var at time.Time
-			require.NoError(b, rows.Scan(&name, &item, &phase, &state, &at))
-			b.Logf("%8s %-12s %-10s %-8s %s", at.Sub(t0).Round(time.Millisecond), name, phase, state, item)
+			var name, phase, state string
+			var n int
+			var first, last time.Time
+			require.NoError(b, rows.Scan(&name, &phase, &state, &n, &first, &last))
+			b.Logf("%-10s %-9s %-8s %5d rows  first %8s  last %8s", name, phase, state, n, first.Sub(t0).Round(time.Millisecond), last.Sub(t0).Round(time.Millisecond))
 		}
 		rows.Close()
 	}

@@ -80,12 +80,13 @@ type Flows struct {
 	confirm FenceConfirmer
 	self    brake.SelfCheck
 	metrics *metrics.Metrics
+	inv     *inventory
 }
 
 // New returns the flows. confirm and self may be nil.
 func New(cfg Config, c Compute, f Fencer, confirm FenceConfirmer, self brake.SelfCheck, m *metrics.Metrics) *Flows {
 	cfg.defaults()
-	return &Flows{cfg: cfg, compute: c, fencer: f, confirm: confirm, self: self, metrics: m}
+	return &Flows{cfg: cfg, compute: c, fencer: f, confirm: confirm, self: self, metrics: m, inv: &inventory{c: c, ttl: inventoryTTL}}
 }
 
 // Handle runs (or resumes) one recovery.

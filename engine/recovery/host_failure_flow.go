@@ -415,21 +415,9 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 	if err != nil {
 		return nil, err
 	}
-	svcs, err := fl.compute.ComputeServices(ctx)
+	services, hyps, err := fl.inv.get(ctx)
 	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
-	}
-	services := make(map[string]Service, len(svcs))
-	for _, s := range svcs {
-		services[s.Host] = s
-	}
-	hvs, err := fl.compute.Hypervisors(ctx)
-	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list hypervisors: %w", err))
-	}
-	hyps := make(map[string]Hypervisor, len(hvs))
-	for _, h := range hvs {
-		hyps[h.Host] = h
+		return nil, ctxErr(ctx, fmt.Errorf("list compute services and hypervisors: %w", err))
 	}
 	ev := &evacuation{fl: fl, job: job, placer: NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps), reserved: map[string]*sync.Once{}}
 	results := make([]instanceResult, len(sel))

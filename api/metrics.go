@@ -73,7 +73,7 @@ func (a *API) accessLog(next http.Handler) http.Handler {
 		a.metrics.requests.WithLabelValues(r.Method, route, code).Inc()
 		a.metrics.latency.WithLabelValues(r.Method, route, code).Observe(d.Seconds())
 		a.Log.InfoContext(r.Context(), "request",
-			"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.code,
+			"method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery, "route", route, "status", sw.code,
 			"bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr,
 			"request_id", requestIDFrom(r.Context()), "microversion", r.Header.Get(versionHeader))
 	})

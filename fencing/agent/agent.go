@@ -234,6 +234,9 @@ func (d *Device) failure(action string, code int, out string) error {
 	}
 	var kind error
 	switch {
+	case has("timed out waiting to power"):
+		// The device answered; the power did not change in time.
+		kind = fencing.ErrTimeout
 	case has("timed out"):
 		kind = fmt.Errorf("%w: %w", fencing.ErrUnreachable, fencing.ErrTimeout)
 	case has("unable to establish ipmi v2", "unable to establish lan session", "rakp", "invalid user name",

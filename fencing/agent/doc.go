@@ -17,8 +17,9 @@
 //
 // Every run is bounded by Config.Timeout and the caller's context; on
 // expiry the agent's whole process group is killed. Errors wrap the fencing
-// sentinels: output saying the connection timed out is fencing.ErrTimeout
-// and fencing.ErrUnreachable, a session or login failure is fencing.ErrAuth,
+// sentinels: power that did not change in time ("Timed out waiting to
+// power OFF") is fencing.ErrTimeout; a connection that timed out is
+// fencing.ErrTimeout and fencing.ErrUnreachable; a session or login failure is fencing.ErrAuth,
 // any other failure fencing.ErrRefused. Unless the options set it, the agent
 // runs with verbose=1 so its log explains failures; the password is scrubbed
 // from everything the agent prints before it reaches an error or a reading.

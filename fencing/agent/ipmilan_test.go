@@ -125,6 +125,21 @@ func TestIPMILanFailures(t *testing.T) {
 	}
 }
 
+// TestIPMILanPowerNeverDrops: fence_ipmilan, like fencing/ipmi, reports
+// no success when the BMC acknowledges off but power stays on.
+func TestIPMILanPowerNeverDrops(t *testing.T) {
+	t.Parallel()
+	b := ipmisim.Start(t, 1)[0]
+	require.NoError(t, b.SetStuck(true))
+	rs, err := ipmilan(t, b, func(c *agent.Config) { c.Options["power_timeout"] = "2" }).PowerOff(t.Context())
+	require.ErrorIs(t, err, fencing.ErrTimeout)
+	require.NotErrorIs(t, err, fencing.ErrUnreachable, "the BMC answered; its power did not drop")
+	for _, r := range rs {
+		require.NotEqual(t, fencing.PowerOff, r.State)
+	}
+	require.True(t, b.HostAlive())
+}
+
 func TestIPMILanTopologyFailsOver(t *testing.T) {
 	t.Parallel()
 	bmcs := ipmisim.Start(t, 2)

@@ -155,6 +155,22 @@ func TestPowerOffFailures(t *testing.T) {
 	}
 }
 
+// TestPowerNeverDrops: the BMC acknowledges off but power stays on. No
+// success, however long the wait; the error says it timed out.
+func TestPowerNeverDrops(t *testing.T) {
+	t.Parallel()
+	b := ipmisim.Start(t, 1)[0]
+	require.NoError(t, b.SetStuck(true))
+	rs, err := device(t, b, func(c *ipmi.Config) { c.PowerOffTimeout = time.Second }).PowerOff(t.Context())
+	require.ErrorIs(t, err, fencing.ErrTimeout)
+	require.NotErrorIs(t, err, fencing.ErrAuth)
+	require.Contains(t, b.HookCalls(), "set power 0", "the off command was sent")
+	for _, r := range rs {
+		require.NotEqual(t, fencing.PowerOff, r.State)
+	}
+	require.True(t, b.HostAlive())
+}
+
 // TestTopologyFailsOverToLevel2 fences a host whose level-1 BMC is hung
 // through its level-2 device.
 func TestTopologyFailsOverToLevel2(t *testing.T) {

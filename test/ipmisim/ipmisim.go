@@ -300,6 +300,20 @@ func (b *BMC) HookCalls() []string {
 	return calls
 }
 
+// SetStuck makes the BMC acknowledge power off without switching anything,
+// as a BMC with a failed power controller does: the host keeps running and
+// status keeps reading on.
+func (b *BMC) SetStuck(stuck bool) error {
+	p := filepath.Join(b.Dir, "stuck")
+	if stuck {
+		return os.WriteFile(p, nil, 0o644)
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // Pause stops the simulator (SIGSTOP): it keeps its port but answers
 // nothing, like a hung BMC.
 func (b *BMC) Pause() error { return b.signal(syscall.SIGSTOP) }
@@ -410,6 +424,8 @@ case "$1 $2" in
 	if [ "$3" = 0 ] || [ "$3" = '"0"' ]; then
 		# Like a real BMC, acknowledge at once and let the power drop:
 		# "get power" reads on until the host process is really gone.
+		# A stuck power switch (SetStuck) acknowledges and does nothing.
+		[ -e "$dir/stuck" ] && exit 0
 		if alive; then kill -KILL "$p"; fi
 	else
 		if ! alive; then

@@ -348,6 +348,19 @@ func TestE2EBMCDarkHolds(t *testing.T) {
 	}
 	svc, _ := c.sim.Service("c1")
 	require.False(t, svc.ForcedDown, "not even forced down before the host is proven dead")
+
+	// The operator checks the host and confirms it off (POST
+	// .../fence_confirm): the held recovery proceeds without a fence.
+	_, err := c.st.FenceConfirmationInsert(context.Background(), &store.FenceConfirmationInsertParams{HostUUID: c.hosts["c1"],
+		ConfirmedBy: "operator", Comment: "pulled the power cords"})
+	require.NoError(t, err)
+	status, msg = c.waitStatus("ev-1", "finished", "error")
+	require.Equal(t, "finished", status, msg)
+	for _, id := range ids {
+		require.Equal(t, 1, c.sim.EvacuateCount(id))
+	}
+	svc, _ = c.sim.Service("c1")
+	require.True(t, svc.ForcedDown)
 }
 
 // TestE2EEngineKilledMidEvacuation: SIGKILL the engine while it evacuates;

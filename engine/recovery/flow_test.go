@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lazarus-ha/lazarus/engine/brake"
 	"github.com/lazarus-ha/lazarus/engine/enginetest"
+	"github.com/lazarus-ha/lazarus/engine/metrics"
 	"github.com/lazarus-ha/lazarus/engine/recovery"
 	"github.com/lazarus-ha/lazarus/engine/workflow"
 	"github.com/lazarus-ha/lazarus/monitors/event"
@@ -29,12 +31,15 @@ type testBundle struct {
 	cfg     recovery.Config
 	segment string
 	hosts   map[string]string // name -> uuid
+	reg     *prometheus.Registry
+	metrics *metrics.Metrics
 }
 
 func setup(t *testing.T, method string) *testBundle {
 	t.Helper()
 	b := &testBundle{t: t, st: storetest.NewStore(t), compute: enginetest.NewFakeCompute(),
-		fencer: enginetest.NewFakeFencer(), confirm: &enginetest.FakeConfirmer{}, hosts: map[string]string{}}
+		fencer: enginetest.NewFakeFencer(), confirm: &enginetest.FakeConfirmer{}, hosts: map[string]string{}, reg: prometheus.NewRegistry()}
+	b.metrics = metrics.New(b.reg)
 	b.fencer.OnFence = func(h string) { b.compute.Note("Fence " + h) }
 	b.segment = enginetest.Segment(t, b.st, method)
 	b.cfg = recovery.Config{
@@ -63,9 +68,9 @@ var small = recovery.Flavor{VCPUs: 1, RAMMB: 1024, DiskGB: 10}
 // engine starts a runner named owner with the bundle's flows.
 func (b *testBundle) engine(owner string, ttl time.Duration) *workflow.Runner {
 	b.t.Helper()
-	fl := recovery.New(b.cfg, b.compute, b.fencer, b.confirm, nil, nil)
+	fl := recovery.New(b.cfg, b.compute, b.fencer, b.confirm, nil, b.metrics)
 	r := workflow.New(b.st, workflow.Config{Owner: owner, LeaseTTL: ttl, PollInterval: 20 * time.Millisecond, Workers: 8, ErrorBackoff: 50 * time.Millisecond},
-		fl.Handle, enginetest.Logger(b.t), nil)
+		fl.Handle, enginetest.Logger(b.t), b.metrics)
 	require.NoError(b.t, r.Start(context.Background()))
 	b.t.Cleanup(r.Stop)
 	return r
@@ -220,6 +225,30 @@ func TestHostFailureTimeline(t *testing.T) {
 		require.NotEqual(t, "EnableService c1", c)
 	}
 	require.Equal(t, recovery.PowerOff, b.fencer.Power("c1"), "the fenced host stays off")
+
+	// The metrics tell the same story.
+	counter := func(name string, labels map[string]string) float64 {
+		mfs, err := b.reg.Gather()
+		require.NoError(t, err)
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+		next:
+			for _, m := range mf.GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if labels[lp.GetName()] != lp.GetValue() {
+						continue next
+					}
+				}
+				return m.GetCounter().GetValue()
+			}
+		}
+		return 0
+	}
+	require.Equal(t, 1.0, counter("lazarus_engine_notifications_total", map[string]string{"type": "COMPUTE_HOST", "status": "finished"}))
+	require.Equal(t, 1.0, counter("lazarus_engine_fences_total", map[string]string{"result": "verified"}))
+	require.Equal(t, float64(len(haIDs)), counter("lazarus_engine_evacuations_total", map[string]string{"result": "succeeded"}))
 }
 
 // TestBMCDarkHolds is invariant 1: when every fence level fails, nothing is

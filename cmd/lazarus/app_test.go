@@ -93,7 +93,7 @@ func TestErrorPathsPrintWhatTheOpenstackCLIPrints(t *testing.T) {
 			[]string{"segment", "update", zero, "--name", "x"}, "No Segment found for " + zero + "\n", 1, false},
 		// segment delete prints failures on stdout and carries on, exit 0.
 		{"404 delete", 404, "application/json; charset=UTF-8", `{"itemNotFound": {"code": 404, "message": "No failover segment with id X."}}`,
-			[]string{"segment", "delete", zero}, "NotFoundException: 404: Client Error for url: {url}/segments/" + zero + ", No failover segment with id X.\n", 0, true},
+			[]string{"segment", "delete", zero}, "ResourceNotFound: 404: Client Error for url: {url}/segments/" + zero + ", No failover segment with id X.\n", 0, true},
 		{"409 create", 409, "application/json; charset=UTF-8", `{"conflictingRequest": {"code": 409, "message": "Failover segment with name seg-a already exists."}}`,
 			[]string{"segment", "create", "seg-a", "auto", "COMPUTE"}, "ConflictException: 409: Client Error for url: {url}/segments, Failover segment with name seg-a already exists.\n", 1, false},
 		{"409 host delete", 409, "application/json; charset=UTF-8", `{"conflictingRequest": {"code": 409, "message": "Host X can't be deleted as it is in-use to process notifications."}}`,

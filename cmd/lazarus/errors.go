@@ -29,7 +29,7 @@ func (e *httpError) class() string {
 	case http.StatusConflict:
 		return "ConflictException"
 	case http.StatusNotFound:
-		return "NotFoundException"
+		return "ResourceNotFound"
 	case http.StatusBadRequest:
 		return "BadRequestException"
 	case http.StatusPreconditionFailed:

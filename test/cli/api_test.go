@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lazarus-ha/lazarus/store/storetest"
+)
+
+var (
+	apiBinOnce sync.Once
+	apiBin     string
+	apiBinErr  error
+)
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// buildAPI builds cmd/lazarus-api once per test binary.
+func buildAPI(t *testing.T) string {
+	t.Helper()
+	apiBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lazarus-cli-test-")
+		if err != nil {
+			apiBinErr = err
+			return
+		}
+		apiBin = filepath.Join(dir, "lazarus-api")
+		cmd := exec.Command("go", "build", "-o", apiBin, "./cmd/lazarus-api")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			apiBinErr = fmt.Errorf("go build ./cmd/lazarus-api: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, apiBinErr)
+	return apiBin
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// startAPI runs a real lazarus-api binary (auth_strategy = noauth2, no Nova
+// check) on a fresh migrated database and returns its /v1 endpoint and
+// host:port. The process is stopped when the test ends.
+func startAPI(t *testing.T) (endpoint, hostport string) {
+	t.Helper()
+	bin := buildAPI(t)
+	dbURL := storetest.NewMigratedDatabase(t)
+	addr := freePort(t)
+	conf := filepath.Join(t.TempDir(), "lazarus.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(
+		"[DEFAULT]\nauth_strategy = noauth2\n[database]\nconnection = %s\n[api]\nlisten = %s\nvalidate_compute_hosts = false\npolicy_file =\n",
+		dbURL, addr)), 0o600))
+	logf, err := os.Create(filepath.Join(t.TempDir(), "lazarus-api.log"))
+	require.NoError(t, err)
+	cmd := exec.Command(bin, "--config", conf)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		_ = logf.Close()
+	})
+
+	endpoint = "http://" + addr + "/v1"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return endpoint, addr
+			}
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(logf.Name())
+			t.Fatalf("lazarus-api exited before serving: %v\n%s", err, log)
+		case <-ctx.Done():
+			log, _ := os.ReadFile(logf.Name())
+			t.Fatalf("lazarus-api did not answer GET %s within 60s\n%s", endpoint, log)
+		case <-tick.C:
+		}
+	}
+}

@@ -60,13 +60,18 @@ func (a *app) addGlobalFlags(f *pflag.FlagSet) {
 	s := func(p *string, name, usage string, env ...string) {
 		f.StringVar(p, name, a.env(env...), usage+envHelp(env))
 	}
+	// Secrets take their environment value only when used (see secrets),
+	// so --help never prints them as a default.
+	secret := func(p *string, name, usage string, env string) {
+		f.StringVar(p, name, "", usage+envHelp([]string{env}))
+	}
 	s(&g.cloud, "os-cloud", "Cloud name in clouds.yaml", "OS_CLOUD")
 	s(&g.authType, "os-auth-type", "Select an authentication type (password, token, v3applicationcredential, none)", "OS_AUTH_TYPE")
 	s(&g.authURL, "os-auth-url", "Authentication URL", "OS_AUTH_URL")
 	s(&g.endpoint, "os-endpoint", "The endpoint that will always be used", "OS_ENDPOINT")
 	s(&g.username, "os-username", "Username", "OS_USERNAME")
 	s(&g.userID, "os-user-id", "User ID", "OS_USER_ID")
-	s(&g.password, "os-password", "User's password", "OS_PASSWORD")
+	secret(&g.password, "os-password", "User's password", "OS_PASSWORD")
 	s(&g.projectName, "os-project-name", "Project name to scope to", "OS_PROJECT_NAME", "OS_TENANT_NAME")
 	s(&g.projectID, "os-project-id", "Project ID to scope to", "OS_PROJECT_ID", "OS_TENANT_ID")
 	s(&g.userDomainName, "os-user-domain-name", "User's domain name", "OS_USER_DOMAIN_NAME")
@@ -76,10 +81,10 @@ func (a *app) addGlobalFlags(f *pflag.FlagSet) {
 	s(&g.domainName, "os-domain-name", "Domain name to scope to", "OS_DOMAIN_NAME")
 	s(&g.domainID, "os-domain-id", "Domain ID to scope to", "OS_DOMAIN_ID")
 	s(&g.defaultDomain, "os-default-domain", "Default domain ID, default=default", "OS_DEFAULT_DOMAIN")
-	s(&g.token, "os-token", "Token", "OS_TOKEN")
+	secret(&g.token, "os-token", "Token", "OS_TOKEN")
 	s(&g.appCredID, "os-application-credential-id", "Application credential ID", "OS_APPLICATION_CREDENTIAL_ID")
 	s(&g.appCredName, "os-application-credential-name", "Application credential name", "OS_APPLICATION_CREDENTIAL_NAME")
-	s(&g.appCredSecret, "os-application-credential-secret", "Application credential auth secret", "OS_APPLICATION_CREDENTIAL_SECRET")
+	secret(&g.appCredSecret, "os-application-credential-secret", "Application credential auth secret", "OS_APPLICATION_CREDENTIAL_SECRET")
 	s(&g.regionName, "os-region-name", "Authentication region name", "OS_REGION_NAME")
 	s(&g.iface, "os-interface", "Select an interface type. Valid interface types: [admin, public, internal]. default=public", "OS_INTERFACE")
 	s(&g.cacert, "os-cacert", "CA certificate bundle file", "OS_CACERT")
@@ -141,6 +146,14 @@ func strOf(m map[string]any, k string) string {
 func (a *app) resolve() (settings, error) {
 	var s settings
 	g := a.g
+	for _, sec := range []struct {
+		p   *string
+		env string
+	}{{&g.password, "OS_PASSWORD"}, {&g.token, "OS_TOKEN"}, {&g.appCredSecret, "OS_APPLICATION_CREDENTIAL_SECRET"}} {
+		if *sec.p == "" {
+			*sec.p = a.env(sec.env)
+		}
+	}
 	if g.cloud != "" {
 		c, err := findCloud(a.getenv, g.cloud)
 		if err != nil {

@@ -288,6 +288,17 @@ func TestKeystoneRejectsThePassword(t *testing.T) {
 	require.NotContains(t, errOut, "wrong", "the password is never printed")
 }
 
+func TestHelpNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
+	out, _, code := runCLI(t, map[string]string{"OS_PASSWORD": "pw-in-env", "OS_TOKEN": "tok-in-env",
+		"OS_APPLICATION_CREDENTIAL_SECRET": "sec-in-env", "OS_USERNAME": "admin"}, "segment", "list", "--help")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, `(default "admin")`, "ordinary options show their environment default")
+	for _, s := range []string{"pw-in-env", "tok-in-env", "sec-in-env"} {
+		require.NotContains(t, out, s)
+	}
+}
+
 func TestMissingAuthURL(t *testing.T) {
 	t.Parallel()
 	_, errOut, code := runCLI(t, map[string]string{"OS_USERNAME": "admin", "OS_PASSWORD": "pw"}, "segment", "list")

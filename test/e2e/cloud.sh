@@ -494,6 +494,8 @@ nova_init() {
 		nova_manage cell_v2 create_cell --name cell1 --verbose
 	fi
 	nova_manage db sync
+	# create_cell stored the current broker URL already.
+	rabbit_url >"$DONE/cell-url"
 }
 
 nova_cell_update() {
@@ -605,15 +607,6 @@ power_on_computes() {
 			sleep 0.2
 		done
 	done
-}
-
-# os ARGS...: the openstack CLI as the cloud's admin.
-os() {
-	(
-		# shellcheck disable=SC1091
-		. "$STATE/openrc"
-		openstack "$@"
-	)
 }
 
 catalog() {
@@ -739,7 +732,8 @@ cmd_status() {
 		fi
 	done
 	if [ -r "$STATE/openrc" ] && running keystone && running nova-api; then
-		os compute service list -c Binary -c Host -c Status -c State -c 'Forced Down' --os-compute-api-version 2.53 || rc=1
+		echo "Nova's compute services (binary host status state forced_down):"
+		nova GET /os-services | jq -r '.services[] | "  \(.binary) \(.host) \(.status) \(.state) \(.forced_down)"' || rc=1
 	fi
 	return "$rc"
 }

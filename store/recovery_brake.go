@@ -19,6 +19,8 @@ type SegmentFailureStats struct {
 	// Fences is how many other recoveries of the segment recorded a fence
 	// intent within the window.
 	Fences int
+	// FailingHosts names the hosts counted in Failing.
+	FailingHosts []string
 }
 
 // RecoverySegmentFailureStatsTx serialises fencing decisions of one
@@ -34,7 +36,7 @@ func RecoverySegmentFailureStatsTx(ctx context.Context, tx pgx.Tx, segmentUUID, 
 	err := tx.QueryRow(ctx, `
 		SELECT
 			(SELECT count(*) FROM hosts WHERE failover_segment_id = $1 AND NOT deleted),
-			(SELECT count(DISTINCT host_uuid) FROM recoveries
+			(SELECT COALESCE(array_agg(DISTINCT host_name), '{}') FROM recoveries
 			  WHERE segment_uuid = $1 AND kind = 'host'
 			    AND (state <> 'done' OR created_at > now() - ($3::float8 * interval '1 second'))),
 			(SELECT count(DISTINCT st.recovery_uuid) FROM recovery_steps st
@@ -42,9 +44,10 @@ func RecoverySegmentFailureStatsTx(ctx context.Context, tx pgx.Tx, segmentUUID, 
 			  WHERE r.segment_uuid = $1 AND st.recovery_uuid <> $2
 			    AND st.name = 'fence' AND st.phase = 'intent'
 			    AND st.created_at > now() - ($3::float8 * interval '1 second'))`,
-		segmentUUID, recoveryUUID, window.Seconds()).Scan(&st.Hosts, &st.Failing, &st.Fences)
+		segmentUUID, recoveryUUID, window.Seconds()).Scan(&st.Hosts, &st.FailingHosts, &st.Fences)
 	if err != nil {
 		return st, fmt.Errorf("count failures of segment %s: %w", segmentUUID, err)
 	}
+	st.Failing = len(st.FailingHosts)
 	return st, nil
 }

@@ -391,6 +391,26 @@ func TestStormBrake(t *testing.T) {
 	require.Equal(t, []string{"h0"}, rb.fencer.Fences())
 }
 
+// TestVanishingHeartbeatsBrake is invariant 4's "too many heartbeats
+// vanish at once": one host is reported, but Nova sees three of four
+// hosts' heartbeats gone — nothing is fenced.
+func TestVanishingHeartbeatsBrake(t *testing.T) {
+	t.Parallel()
+	b := setup(t, recovery.MethodAuto)
+	for _, h := range []string{"c1", "c2", "c3", "c4"} {
+		b.addHost(h, false)
+	}
+	b.compute.AddServer("c1", "vm", "active", ha(), small)
+	for _, h := range []string{"c1", "c2", "c3"} {
+		b.compute.KillHost(h)
+	}
+	n := b.notify("c1", stoppedPayload, "c4", nil)
+	b.engine("engine-a", 5*time.Second)
+	require.Contains(t, b.waitHeld(n), "storm brake")
+	require.Empty(t, b.fencer.Fences())
+	require.Empty(t, b.compute.Evacuations())
+}
+
 // TestSelfCheckFailureHolds: an engine that cannot hear the monitors
 // refuses to fence.
 func TestSelfCheckFailureHolds(t *testing.T) {

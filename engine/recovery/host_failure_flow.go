@@ -230,17 +230,32 @@ func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (workflow.Outcome
 			return workflow.Outcome{}, false, context.Cause(ctx)
 		}
 	}
+	// Heartbeats that vanished at once count as failing hosts too, even
+	// before any monitor reported them: live hosts (not on maintenance)
+	// whose nova-compute Nova sees down without anyone forcing it down.
+	silent, err := fl.silentHosts(ctx, job)
+	if err != nil {
+		return workflow.Outcome{}, false, err
+	}
 	var decision brake.Decision
 	intent := store.StepEntry{Name: "fence", Phase: store.StepPhaseIntent, State: store.StepStateRunning,
 		Message: fmt.Sprintf("Fencing host '%s'", r.HostName)}
 	if !fl.cfg.RequireFencing {
 		intent.Message = fmt.Sprintf("Not fencing host '%s' (require_fencing = false): trusting the monitor", r.HostName)
 	}
-	err := job.Tx(ctx, func(tx pgx.Tx) error {
+	err = job.Tx(ctx, func(tx pgx.Tx) error {
 		st, err := store.RecoverySegmentFailureStatsTx(ctx, tx, r.SegmentUUID, r.UUID, fl.cfg.Brake.Window)
 		if err != nil {
 			return err
 		}
+		failing := map[string]bool{}
+		for _, h := range st.FailingHosts {
+			failing[h] = true
+		}
+		for _, h := range silent {
+			failing[h] = true
+		}
+		st.Failing = len(failing)
 		decision = brake.Decide(st, fl.cfg.Brake, selfErr)
 		if decision.Hold {
 			return errHold
@@ -299,6 +314,27 @@ func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (workflow.Outcome
 		return workflow.Outcome{}, false, err
 	}
 	return workflow.Outcome{Kind: workflow.Hold, Message: reason, After: fl.cfg.HoldRecheck}, false, nil
+}
+
+// silentHosts names the segment's hosts, not on maintenance, whose
+// nova-compute heartbeat Nova reports lost (down, not forced down).
+// Hosts in recovery are on maintenance and counted from the recoveries.
+func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, error) {
+	hosts, err := job.Store().RecoveryHostsOfSegment(ctx, job.Recovery.SegmentUUID)
+	if err != nil {
+		return nil, err
+	}
+	services, _, err := fl.inv.get(ctx)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
+	}
+	var out []string
+	for _, h := range hosts {
+		if svc, ok := services[h.Name]; ok && !h.OnMaintenance && svc.State == "down" && !svc.ForcedDown {
+			out = append(out, h.Name)
+		}
+	}
+	return out, nil
 }
 
 func (fl *Flows) confirmed(ctx context.Context, job *workflow.Job) (bool, error) {

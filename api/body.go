@@ -35,7 +35,7 @@ func (n Number) IsInteger() bool {
 
 // errMalformed is DecodeBody's error for anything that is not one JSON
 // value in UTF-8.
-var errMalformed = errors.New("Malformed request body")
+var errMalformed = errors.New("malformed request body")
 
 // DecodeBody decodes a request body into nil, bool, string, Number,
 // []any or *Object, the shapes Python's json.loads gives Masakari. Anything

@@ -33,6 +33,7 @@ func BenchmarkFenceLatency(b *testing.B) {
 			rounds := max(100/n, 4)
 			var samples []time.Duration
 			var failures int
+			var firstErr string
 			for b.Loop() {
 				for range rounds {
 					for _, bmc := range bmcs {
@@ -54,6 +55,9 @@ func BenchmarkFenceLatency(b *testing.B) {
 					for i := range n {
 						if errs[i] != nil || bmcs[i].HostAlive() {
 							failures++
+							if firstErr == "" {
+								firstErr = fmt.Sprintf("%s: err=%v host_alive=%v", bmcs[i].Name, errs[i], bmcs[i].HostAlive())
+							}
 							continue
 						}
 						samples = append(samples, lat[i])
@@ -72,6 +76,9 @@ func BenchmarkFenceLatency(b *testing.B) {
 			b.ReportMetric(float64(failures), "failures")
 			fmt.Fprintf(os.Stdout, "fence latency (off + verified, go-ipmi vs ipmi_sim)  bmcs=%-3d samples=%-4d p50=%-9s p99=%-9s max=%-9s failures=%d\n",
 				n, len(samples), p(0.50).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), p(1).Round(10*time.Microsecond), failures)
+			if firstErr != "" {
+				fmt.Fprintf(os.Stdout, "  first failure: %s\n", firstErr)
+			}
 		})
 	}
 }

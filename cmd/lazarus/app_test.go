@@ -250,7 +250,7 @@ func TestNameResolution(t *testing.T) {
 
 func TestFenceDevicePasswordNeverInArgv(t *testing.T) {
 	t.Parallel()
-	f := newFakeAPI(t, 201, "application/json", `{"fence_device": {"uuid": "d", "level": 1, "driver": "ipmi", "address": "10.0.0.5", "port": 623, "username": "admin", "options": {"cipher_suite": "3"}}}`)
+	f := newFakeAPI(t, 201, "application/json", `{"fence_device": {"id": "d", "host_id": "h", "level": 1, "driver": "ipmi", "agent": null, "address": "10.0.0.5", "port": 623, "username": "admin", "password_set": true, "options": {"cipher_suite": "3"}, "fence_ready": null, "last_error": null, "checked_at": null, "created_at": "2026-01-02T03:04:05.000000", "updated_at": null}}`)
 	pw := filepath.Join(t.TempDir(), "pw")
 	require.NoError(t, os.WriteFile(pw, []byte("s3cret\n"), 0o600))
 	seg, host := "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
@@ -262,6 +262,7 @@ func TestFenceDevicePasswordNeverInArgv(t *testing.T) {
 	require.Equal(t, "/v1/segments/"+seg+"/hosts/"+host+"/fence_devices", f.seen[0].URL.Path)
 	require.NotContains(t, out, "s3cret")
 	require.Contains(t, out, `"cipher_suite": "3"`)
+	require.Contains(t, out, `"password_set": true`)
 
 	// There is no option that takes a password on the command line.
 	_, _, code = runCLI(t, nil, "--os-auth-type", "none", "--os-endpoint", f.endpoint(), "fence-device", "create", seg, host,

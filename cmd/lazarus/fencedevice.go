@@ -47,7 +47,7 @@ func (a *app) fenceList() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		cols := []string{"uuid", "level", "driver", "address", "port", "username", "agent", "options"}
+		cols := []string{"id", "level", "driver", "agent", "address", "port", "username", "password_set", "fence_ready", "last_error"}
 		rows := make([][]any, len(items))
 		for i, it := range items {
 			for _, col := range cols {
@@ -278,8 +278,8 @@ func (a *app) fenceDelete() *cobra.Command {
 func (a *app) fenceConfirm() *cobra.Command {
 	cmd := &cobra.Command{Use: "confirm <segment_id> <host>", Short: "Confirm, as the operator, that a host is powered off.",
 		Args: exactArgs("<segment_id>", "<host>")}
-	var reason string
-	cmd.Flags().StringVar(&reason, "reason", "", "Why you are sure the host is off (kept with the confirmation)")
+	var comment string
+	cmd.Flags().StringVar(&comment, "comment", "", "Why you are sure the host is off (kept with the confirmation)")
 	of := a.addOutputFlags(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if _, err := a.options(of); err != nil {
@@ -294,24 +294,16 @@ func (a *app) fenceConfirm() *cobra.Command {
 			return err
 		}
 		body := cliff.NewMap()
-		if reason != "" {
-			body.Set("reason", reason)
+		if comment != "" {
+			body.Set("comment", comment)
 		}
 		v, err := c.request(cmd.Context(), http.MethodPost, c.client.ServiceURL("segments", seg, "hosts", host, "fence_confirm"),
-			wrapBody("fence_confirm", body), http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent)
+			wrapBody("fence_confirm", body), http.StatusOK, http.StatusCreated)
 		if err != nil {
 			return err
 		}
-		if m, ok := v.(*cliff.Map); ok && len(m.Keys) > 0 {
-			if inner, ok := m.Get("fence_confirm"); ok {
-				if im, ok := inner.(*cliff.Map); ok {
-					return a.emitFence(of, im)
-				}
-			}
-			return a.emitFence(of, m)
-		}
-		fmt.Fprintf(a.io.out, "Fence confirmed: %s\n", args[1])
-		return nil
+		conf, _ := unwrap(v, "fence_confirmation")
+		return a.emitFence(of, conf)
 	}
 	return cmd
 }

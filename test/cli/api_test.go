@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -67,10 +69,16 @@ func startAPI(t *testing.T) (endpoint, hostport string) {
 	bin := buildAPI(t)
 	dbURL := storetest.NewMigratedDatabase(t)
 	addr := freePort(t)
-	conf := filepath.Join(t.TempDir(), "lazarus.conf")
+	dir := t.TempDir()
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	require.NoError(t, err)
+	keyFile := filepath.Join(dir, "fence.key")
+	require.NoError(t, os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(key)), 0o600))
+	conf := filepath.Join(dir, "lazarus.conf")
 	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(
-		"[DEFAULT]\nauth_strategy = noauth2\n[database]\nconnection = %s\n[api]\nlisten = %s\nvalidate_compute_hosts = false\npolicy_file =\n",
-		dbURL, addr)), 0o600))
+		"[DEFAULT]\nauth_strategy = noauth2\n[database]\nconnection = %s\n[api]\nlisten = %s\nvalidate_compute_hosts = false\npolicy_file =\n[fencing]\nsecret_key_file = %s\n",
+		dbURL, addr, keyFile)), 0o600))
 	logf, err := os.Create(filepath.Join(t.TempDir(), "lazarus-api.log"))
 	require.NoError(t, err)
 	cmd := exec.Command(bin, "--config", conf)

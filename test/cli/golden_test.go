@@ -74,6 +74,9 @@ func (c *cli) run(t *testing.T, st step) result {
 	if st.capture != "" {
 		c.vars[st.capture] = strings.TrimSpace(stdout.String())
 	}
+	if c.norm == nil {
+		return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	}
 	return result{stdout: c.norm.text(stdout.String()), stderr: c.norm.text(stderr.String()), code: code}
 }
 

@@ -6,7 +6,7 @@ fence confirmation, Lazarus extensions of the instance-ha API:
 	GET|PUT|DELETE  /v1/segments/{segment_id}/hosts/{host_id}/fence_devices/{device_id}
 	POST            /v1/segments/{segment_id}/hosts/{host_id}/fence_confirm
 
-The password is write-only: the API never returns it.
+The password is write-only: the API never returns it, only password_set.
 
 Example, an IPMI BMC as the first fencing level:
 

@@ -120,8 +120,8 @@ type ConfirmOptsBuilder interface {
 
 // ConfirmOpts is an operator's statement that a host is powered off.
 type ConfirmOpts struct {
-	// Reason is free text kept with the confirmation.
-	Reason string `json:"reason,omitempty"`
+	// Comment is free text kept with the confirmation (at most 1024 characters).
+	Comment string `json:"comment,omitempty"`
 }
 
 // ToFenceConfirmMap wraps the options in {"fence_confirm": {...}}.
@@ -139,7 +139,7 @@ func Confirm(ctx context.Context, client *gophercloud.ServiceClient, segmentID, 
 	}
 	var raw json.RawMessage
 	resp, err := client.Post(ctx, ConfirmURL(client, segmentID, hostID), b, &raw, &gophercloud.RequestOpts{
-		OkCodes: []int{http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent},
+		OkCodes: []int{http.StatusCreated, http.StatusOK},
 	})
 	r.Body = raw
 	_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)

@@ -5,21 +5,37 @@ import (
 	"github.com/gophercloud/gophercloud/v2/pagination"
 )
 
-// FenceDevice is a fence device as the API returns it (never with its
-// password).
+// FenceDevice is a fence device as the API returns it: never its
+// password, only whether one is set.
 type FenceDevice struct {
-	ID        int               `json:"id,omitempty"`
-	UUID      string            `json:"uuid"`
-	HostUUID  string            `json:"host_uuid,omitempty"`
-	Level     int               `json:"level"`
-	Driver    string            `json:"driver"`
-	Address   string            `json:"address"`
-	Port      int               `json:"port"`
-	Username  string            `json:"username"`
-	Agent     string            `json:"agent"`
-	Options   map[string]string `json:"options"`
-	CreatedAt string            `json:"created_at"`
-	UpdatedAt *string           `json:"updated_at"`
+	// ID is the device's uuid.
+	ID       string  `json:"id"`
+	HostID   string  `json:"host_id"`
+	Level    int     `json:"level"`
+	Driver   string  `json:"driver"`
+	Agent    *string `json:"agent"`
+	Address  string  `json:"address"`
+	Port     *int    `json:"port"`
+	Username string  `json:"username"`
+	// PasswordSet says whether a password is stored (sealed) for it.
+	PasswordSet bool              `json:"password_set"`
+	Options     map[string]string `json:"options"`
+	// FenceReady, LastError and CheckedAt are the last readiness check's
+	// verdict; nil until a check ran.
+	FenceReady *bool   `json:"fence_ready"`
+	LastError  *string `json:"last_error"`
+	CheckedAt  *string `json:"checked_at"`
+	CreatedAt  string  `json:"created_at"`
+	UpdatedAt  *string `json:"updated_at"`
+}
+
+// FenceConfirmation is an operator's recorded statement that a host is off.
+type FenceConfirmation struct {
+	ID          string `json:"id"`
+	HostID      string `json:"host_id"`
+	ConfirmedAt string `json:"confirmed_at"`
+	ConfirmedBy string `json:"confirmed_by"`
+	Comment     string `json:"comment"`
 }
 
 type commonResult struct {
@@ -49,9 +65,19 @@ type UpdateResult struct{ commonResult }
 // DeleteResult is the answer to Delete; call ExtractErr.
 type DeleteResult struct{ gophercloud.ErrResult }
 
-// ConfirmResult is the answer to Confirm; its body, if any, is the
-// confirmation the API recorded.
+// ConfirmResult is the answer to Confirm.
 type ConfirmResult struct{ gophercloud.Result }
+
+// Extract returns the confirmation the API recorded.
+func (r ConfirmResult) Extract() (*FenceConfirmation, error) {
+	var s struct {
+		FenceConfirmation *FenceConfirmation `json:"fence_confirmation"`
+	}
+	if err := r.ExtractInto(&s); err != nil {
+		return nil, err
+	}
+	return s.FenceConfirmation, nil
+}
 
 // FenceDevicePage is the (single) page of a fence device list.
 type FenceDevicePage struct {
@@ -62,6 +88,16 @@ type FenceDevicePage struct {
 func (p FenceDevicePage) IsEmpty() (bool, error) {
 	d, err := ExtractFenceDevices(p)
 	return len(d) == 0, err
+}
+
+// ExtractFenceReady returns the host's readiness the list carries: true
+// when some automatic fencing level has every device checked ready.
+func ExtractFenceReady(p pagination.Page) (bool, error) {
+	var s struct {
+		FenceReady bool `json:"fence_ready"`
+	}
+	err := (p.(FenceDevicePage)).ExtractInto(&s)
+	return s.FenceReady, err
 }
 
 // ExtractFenceDevices returns the fence devices of a page.

@@ -30,6 +30,8 @@ const vmoveA = `{"id": 3, "uuid": "3a7c0c4e-6a52-4b1f-8d1d-6a3b1e0f5c14", "notif
  "status": "ongoing", "message": null, "created_at": "2017-04-24T08:35:00.000000", "updated_at": null,
  "deleted_at": null, "deleted": false}`
 
-const fenceDeviceA = `{"uuid": "5c7c0c4e-6a52-4b1f-8d1d-6a3b1e0f5c16", "level": 1, "driver": "ipmi", "address": "10.0.0.5",
- "port": 623, "username": "admin", "agent": "", "options": {"cipher_suite": "3"},
+// fenceDeviceA is shaped as api/fence_devices.go answers.
+const fenceDeviceA = `{"id": "5c7c0c4e-6a52-4b1f-8d1d-6a3b1e0f5c16", "host_id": "1f7c0c4e-6a52-4b1f-8d1d-6a3b1e0f5c12",
+ "level": 1, "driver": "ipmi", "agent": null, "address": "10.0.0.5", "port": 623, "username": "admin", "password_set": true,
+ "options": {"cipher_suite": "3"}, "fence_ready": null, "last_error": null, "checked_at": null,
  "created_at": "2017-04-24T08:35:00.000000", "updated_at": null}`

@@ -281,7 +281,8 @@ func TestFenceDevices(t *testing.T) {
 	tb.handle("GET", base+"/fence_devices/"+did, 200, `{"fence_device": `+fenceDeviceA+`}`)
 	tb.handle("PUT", base+"/fence_devices/"+did, 200, `{"fence_device": `+fenceDeviceA+`}`)
 	tb.handle("DELETE", base+"/fence_devices/"+did, 204, ``)
-	tb.handle("POST", base+"/fence_confirm", 201, `{}`)
+	tb.handle("POST", base+"/fence_confirm", 201, `{"fence_confirmation": {"id": "c1", "host_id": "`+hid+`",
+		"confirmed_at": "2017-04-24T08:36:00.000000", "confirmed_by": "admin@p", "comment": "checked at the rack"}}`)
 
 	pages, err := fencedevices.List(tb.client, seg, hid).AllPages(ctx)
 	require.NoError(t, err)
@@ -289,23 +290,30 @@ func TestFenceDevices(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 1)
 	require.Equal(t, "3", all[0].Options["cipher_suite"])
+	ready, err := fencedevices.ExtractFenceReady(pages)
+	require.NoError(t, err)
+	require.False(t, ready)
 
 	_, err = fencedevices.Create(ctx, tb.client, seg, hid, fencedevices.CreateOpts{Level: 1, Driver: "ipmi", Address: "10.0.0.5",
 		Port: 623, Username: "admin", Password: "s3cret", Options: map[string]string{"cipher_suite": "3"}}).Extract()
 	require.NoError(t, err)
 	d, err := fencedevices.Get(ctx, tb.client, seg, hid, did).Extract()
 	require.NoError(t, err)
-	require.Equal(t, 623, d.Port)
+	require.Equal(t, 623, *d.Port)
+	require.True(t, d.PasswordSet)
+	require.Nil(t, d.Agent)
 	level := 2
 	_, err = fencedevices.Update(ctx, tb.client, seg, hid, did, fencedevices.UpdateOpts{Level: &level}).Extract()
 	require.NoError(t, err)
 	require.NoError(t, fencedevices.Delete(ctx, tb.client, seg, hid, did).ExtractErr())
-	require.NoError(t, fencedevices.Confirm(ctx, tb.client, seg, hid, fencedevices.ConfirmOpts{Reason: "checked at the rack"}).Err)
+	conf, err := fencedevices.Confirm(ctx, tb.client, seg, hid, fencedevices.ConfirmOpts{Comment: "checked at the rack"}).Extract()
+	require.NoError(t, err)
+	require.Equal(t, "admin@p", conf.ConfirmedBy)
 
 	seen := tb.requests()
 	require.Equal(t, "s3cret", seen[1].Body["fence_device"].(map[string]any)["password"])
 	require.Equal(t, map[string]any{"fence_device": map[string]any{"level": float64(2)}}, seen[3].Body)
-	require.Equal(t, map[string]any{"fence_confirm": map[string]any{"reason": "checked at the rack"}}, seen[5].Body)
+	require.Equal(t, map[string]any{"fence_confirm": map[string]any{"comment": "checked at the rack"}}, seen[5].Body)
 }
 
 func TestGetRawKeepsTheServersBytes(t *testing.T) {

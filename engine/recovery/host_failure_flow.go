@@ -457,6 +457,11 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 	}
 	ev := &evacuation{fl: fl, job: job, placer: NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps), reserved: map[string]*sync.Once{}}
 	results := make([]instanceResult, len(sel))
+	// A lost lease or a database failure in one instance stops the others
+	// too: the whole recovery resumes from the journal.
+	parent := ctx
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	sem := make(chan struct{}, fl.cfg.Threads)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -476,6 +481,7 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 				mu.Lock()
 				if fatal == nil {
 					fatal = err
+					stop(err)
 				}
 				mu.Unlock()
 				return
@@ -484,8 +490,8 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 		})
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
+	if parent.Err() != nil {
+		return nil, context.Cause(parent)
 	}
 	if fatal != nil {
 		return nil, fatal

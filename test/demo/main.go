@@ -69,6 +69,7 @@ type demo struct {
 	client     *gophercloud.ServiceClient
 	servers    map[string]string // server id -> name
 	ha         map[string]bool   // server id -> HA_Enabled
+	origin     map[string]string // server id -> host it started on
 }
 
 func run() int {
@@ -85,6 +86,7 @@ func run() int {
 		amqpURL:    envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
 		servers:    map[string]string{},
 		ha:         map[string]bool{},
+		origin:     map[string]string{},
 	}
 	var err error
 	if d.bin, err = filepath.Abs(*bin); err != nil {
@@ -170,7 +172,8 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	step("Following recovery %s live: lazarus notification show %s --wait", notif.NotificationUUID, notif.NotificationUUID)
-	cmd := exec.CommandContext(ctx, d.binary("lazarus"), append(d.cliArgs(), "notification", "show", notif.NotificationUUID, "--wait")...)
+	cmd := exec.CommandContext(ctx, d.binary("lazarus"), append(d.cliArgs(), "notification", "show", notif.NotificationUUID, "--wait",
+		"-c", "notification_uuid", "-c", "type", "-c", "status", "-c", "generated_time", "-c", "payload")...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	waitErr := cmd.Run()
 	if waitErr != nil {
@@ -252,7 +255,7 @@ func (d *demo) startCloud() error {
 		}
 		id, err := d.sim.AddServer(novasim.ServerSpec{Name: name, Host: host, Metadata: md,
 			Flavor: novasim.Flavor{VCPUs: 2, RAMMB: 4096, DiskGB: 20}})
-		d.servers[id], d.ha[id] = name, ha
+		d.servers[id], d.ha[id], d.origin[id] = name, ha, host
 		return err
 	}
 	for i, name := range []string{"web-1", "web-2", "db-primary", "cache-1", "batch-1", "scratch-1"} {
@@ -474,7 +477,7 @@ func (d *demo) powerOff(ctx context.Context, host string) error {
 		"--username", b.Username, "--password-file", pw, "--cipher-suite", fmt.Sprint(b.CipherSuite)}
 	fmt.Printf("    $ lazarus-manage %s\n", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, d.binary("lazarus-manage"), args...)
-	cmd.Stdout, cmd.Stderr = indentWriter{os.Stdout}, indentWriter{os.Stderr}
+	cmd.Stdout, cmd.Stderr = newIndentWriter(os.Stdout), newIndentWriter(os.Stderr)
 	return cmd.Run()
 }
 
@@ -510,7 +513,7 @@ func (d *demo) waitNotification(ctx context.Context, limit time.Duration) (*noti
 
 func (d *demo) showServers(title, from string) {
 	fmt.Printf("\n    %s:\n", title)
-	tw := tabwriter.NewWriter(indentWriter{os.Stdout}, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(newIndentWriter(os.Stdout), 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tHA_Enabled\tHOST\tSTATE")
 	ids := make([]string, 0, len(d.servers))
 	for id := range d.servers {
@@ -524,11 +527,9 @@ func (d *demo) showServers(title, from string) {
 		}
 		host := s.Host
 		switch {
-		case from == "":
+		case from == "" || d.origin[id] != from:
 		case s.Host != from:
-			if d.ha[id] {
-				host += " (moved from " + from + ")"
-			}
+			host += " (moved from " + from + ")"
 		case !d.ha[id]:
 			host += " (not HA-enabled: left on the dead host)"
 		default:
@@ -558,8 +559,8 @@ func (d *demo) summary(ctx context.Context, id string, poweredOff time.Time) err
 		at   time.Time
 	}
 	marks := []mark{{"host powered off (BMC)", poweredOff}}
-	if t, ok := parseTime(n.CreatedAt); ok {
-		marks = append(marks, mark{"notification recorded", t})
+	if t, ok := parseTime(n.GeneratedTime); ok {
+		marks = append(marks, mark{"failure reported by the host monitors", t})
 	}
 	for _, step := range n.RecoveryWorkflowDetails {
 		var last time.Time
@@ -598,14 +599,12 @@ func (d *demo) summary(ctx context.Context, id string, poweredOff time.Time) err
 	}
 	sort.SliceStable(marks, func(i, j int) bool { return marks[i].at.Before(marks[j].at) })
 	fmt.Printf("\n    Recovery %s ended %s. Timeline (from the API: notification, recovery steps, vmoves):\n", id, n.Status)
-	tw := tabwriter.NewWriter(indentWriter{os.Stdout}, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "t+ (s)\tEVENT\t")
+	fmt.Printf("    %8s  %s\n", "t+ (s)", "EVENT")
 	for _, m := range marks {
-		fmt.Fprintf(tw, "%.2f\t%s\t\n", m.at.Sub(poweredOff).Seconds(), m.what)
+		fmt.Printf("    %8.2f  %s\n", m.at.Sub(poweredOff).Seconds(), m.what)
 	}
-	tw.Flush()
 	fmt.Printf("\n    Instance moves:\n")
-	tw = tabwriter.NewWriter(indentWriter{os.Stdout}, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(newIndentWriter(os.Stdout), 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tFROM\tTO\tSTATUS")
 	for _, m := range moves {
 		dest := "-"
@@ -705,10 +704,25 @@ func indent(s string) string {
 	return b.String()
 }
 
-type indentWriter struct{ w io.Writer }
+// indentWriter indents every line written through it by four spaces, also
+// when a writer (tabwriter, a child process) emits a line in pieces.
+type indentWriter struct {
+	w       io.Writer
+	midLine bool
+}
 
-func (i indentWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(i.w, indent(string(p))); err != nil {
+func newIndentWriter(w io.Writer) *indentWriter { return &indentWriter{w: w} }
+
+func (i *indentWriter) Write(p []byte) (int, error) {
+	var b bytes.Buffer
+	for _, c := range p {
+		if !i.midLine {
+			b.WriteString("    ")
+		}
+		b.WriteByte(c)
+		i.midLine = c != '\n'
+	}
+	if _, err := i.w.Write(b.Bytes()); err != nil {
 		return 0, err
 	}
 	return len(p), nil

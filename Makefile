@@ -37,7 +37,7 @@ test/race: services ## Run the tests with the race detector.
 lint: ## gofmt, go vet and staticcheck.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 .PHONY: demo
 demo: services build ## Run Lazarus against a simulated cloud, power a host off through its BMC, show the recovery.
@@ -48,8 +48,8 @@ bench: services ## Run the benchmarks that print figures (API, fencing, engine, 
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m $(PKGS)
 
 .PHONY: fuzz
-fuzz: ## Fuzz the decoders for 30s each.
-	$(GO) test ./cmd/internal/config -run '^$$' -fuzz FuzzParse -fuzztime 30s
+fuzz: ## Fuzz every decoder (every Fuzz* target) for FUZZTIME each (default 10s).
+	bash test/fuzz.sh
 
 .PHONY: generate
 generate: ## Regenerate etc/lazarus.conf.sample from the option definitions.

@@ -163,7 +163,10 @@ func TestIPMILanTwentyInParallel(t *testing.T) {
 	results := make([]fencing.Result, n)
 	var wg sync.WaitGroup
 	for i, b := range bmcs {
-		topo := &fencing.Topology{Host: b.Name, Levels: []fencing.Level{{Devices: []fencing.Device{ipmilan(t, b)}}}}
+		// Generous timeouts: 20 Python agents plus ipmitool on a shared,
+		// loaded machine.
+		d := ipmilan(t, b, func(c *agent.Config) { c.Options["power_timeout"] = "60"; c.Timeout = 3 * time.Minute })
+		topo := &fencing.Topology{Host: b.Name, Levels: []fencing.Level{{Devices: []fencing.Device{d}}}}
 		wg.Go(func() { results[i], errs[i] = topo.Fence(t.Context()) })
 	}
 	wg.Wait()

@@ -207,7 +207,10 @@ func TestFenceTwentyInParallel(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i, b := range bmcs {
-		topo := &fencing.Topology{Host: b.Name, Levels: []fencing.Level{{Devices: []fencing.Device{device(t, b)}}}}
+		// A generous off timeout: ipmi_sim forks its hook for every status
+		// read, which on a shared, loaded CI machine can take seconds.
+		d := device(t, b, func(c *ipmi.Config) { c.PowerOffTimeout = time.Minute })
+		topo := &fencing.Topology{Host: b.Name, Levels: []fencing.Level{{Devices: []fencing.Device{d}}}}
 		wg.Go(func() { results[i], errs[i] = topo.Fence(t.Context()) })
 	}
 	wg.Wait()

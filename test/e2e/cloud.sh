@@ -83,26 +83,35 @@ start() {
 	pidfile_write "$RUN/$name.pid" "$!"
 }
 
-# stop NAME: SIGTERM to its process group, SIGKILL after 5 s.
+# stop NAME...: SIGTERM to each one's process group, all at once; SIGKILL to
+# the groups of those still running after 10 s. Only pid files whose PID and
+# start time still match are acted on.
 stop() {
-	local name=$1 pid
-	if ! running "$name"; then
-		rm -f "$RUN/$name.pid"
-		return 0
-	fi
-	pid=$(pid_of "$name")
-	log "stopping $name (pgid $pid)"
-	kill -TERM -- "-$pid" 2>/dev/null || true
-	for _ in $(seq 1 50); do
-		running "$name" || break
+	local name pid live=() i
+	for name in "$@"; do
+		if ! running "$name"; then
+			rm -f "$RUN/$name.pid"
+			continue
+		fi
+		pid=$(pid_of "$name")
+		log "stopping $name (pgid $pid)"
+		kill -TERM -- "-$pid" 2>/dev/null || true
+		live+=("$name")
+	done
+	for ((i = 0; i < 100; i++)); do
+		local still=()
+		for name in "${live[@]}"; do
+			if running "$name"; then still+=("$name"); fi
+		done
+		if [ "${#still[@]}" -eq 0 ]; then break; fi
 		sleep 0.1
 	done
-	if running "$name"; then
-		log "$name ignored SIGTERM; SIGKILL"
-	fi
-	# Also reaps workers that outlived their parent (same process group).
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	rm -f "$RUN/$name.pid"
+	for name in "${live[@]}"; do
+		if running "$name"; then log "$name ignored SIGTERM; SIGKILL"; fi
+		# Also reaps workers that outlived their leader (same process group).
+		kill -KILL -- "-$(pid_of "$name")" 2>/dev/null || true
+		rm -f "$RUN/$name.pid"
+	done
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -694,13 +703,13 @@ ALL_SERVICES=(nova-api nova-scheduler nova-conductor neutron glance placement ke
 
 cmd_down() {
 	local host name
-	for host in "${COMPUTES[@]}"; do
-		stop "bmc-$host"
-		stop "$host"
-	done
-	for name in "${ALL_SERVICES[@]}"; do
-		stop "$name"
-	done
+	# BMCs first, so nothing powers a compute on again; then the computes, then the rest.
+	for host in "${COMPUTES[@]}"; do stop "bmc-$host"; done
+	stop "${COMPUTES[@]}"
+	stop nova-api nova-scheduler nova-conductor neutron glance placement
+	stop keystone
+	stop rabbitmq memcached
+	stop epmd
 	if [ "${1:-}" = "--purge" ]; then
 		log "dropping databases ${DATABASES[*]} and the e2e user; removing $STATE"
 		{

@@ -150,17 +150,25 @@ func (fl *Flows) verdict(ctx context.Context, job *workflow.Job) (Verdict, error
 	if ev.Event == event.EventStarted {
 		return Decide(ev), nil
 	}
-	obs, err := job.Store().NotificationObservers(ctx, r.NotificationUUID)
-	if err != nil {
-		return Verdict{}, err
+	// The intake records a monitor event's observer right after it commits
+	// the notification: wait for it (briefly), so that evidence such as
+	// "alive on another network" is never missed.
+	var obs []store.Observer
+	waitFrom := time.Now()
+	for {
+		var err error
+		obs, err = job.Store().NotificationObservers(ctx, r.NotificationUUID)
+		if err != nil {
+			return Verdict{}, err
+		}
+		if len(obs) > 0 || r.EventID == "" || time.Since(waitFrom) >= observerGrace {
+			break
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return Verdict{}, err
+		}
 	}
 	ev.Observers, ev.Isolated, ev.AliveLinks = ObserverEvidence(obs)
-	if len(obs) == 0 && r.EventID != "" && ev.Waited < observerGrace {
-		// The intake records the observer right after it commits the
-		// notification: give it a moment, so that evidence such as
-		// "alive on another network" is never missed.
-		return Verdict{ActionWait, "waiting for the report's observer evidence"}, nil
-	}
 	svc, err := fl.compute.ComputeService(ctx, r.HostName)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Verdict{}, ctxErr(ctx, fmt.Errorf("read compute service of %s: %w", r.HostName, err))

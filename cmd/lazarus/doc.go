@@ -9,6 +9,15 @@
 // live; the exit status says how it ended), `fence-device …` for the
 // Lazarus fence-device extension, and `completion bash|zsh`.
 //
+// Exit statuses are the openstack CLI's: 0 on success, 1 when a command
+// fails (the server's message is printed, never a stack trace), 2 for a
+// usage error. `notification show --wait` ends with 0 when the recovery
+// finished, 3 when it was ignored, 4 when it failed and 5 when
+// --wait-timeout ran out.
+//
+// Fence device passwords are never taken on the command line:
+// `fence-device create|update --password-file FILE` ("-" reads stdin).
+//
 // Authentication follows the openstack CLI: OS_* variables, clouds.yaml
 // with --os-cloud, password, token and application-credential auth, and
 // --os-auth-type none --os-endpoint URL for development setups.

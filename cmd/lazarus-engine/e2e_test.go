@@ -78,9 +78,15 @@ type cloud struct {
 
 func newCloud(t testing.TB, opts novasim.Options) *cloud {
 	t.Helper()
+	return newCloudOn(t, opts, storetest.NewMigratedDatabase(t))
+}
+
+// newCloudOn is newCloud on an existing, migrated database.
+func newCloudOn(t testing.TB, opts novasim.Options, dbURL string) *cloud {
+	t.Helper()
 	c := &cloud{t: t, hosts: map[string]string{}, bmcs: map[string]*ipmisim.BMC{}, engines: map[string]*exec.Cmd{},
 		queue: "lazarus.e2e." + uuid.NewString()[:8]}
-	c.dbURL = storetest.NewMigratedDatabase(t)
+	c.dbURL = dbURL
 	pool, err := pgxpool.New(context.Background(), c.dbURL)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

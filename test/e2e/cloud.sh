@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Functions run through `step NAME FUNCTION` look unreachable to shellcheck:
-# shellcheck disable=SC2317
 # A small real OpenStack (Zed, Debian 12 packages) on 127.0.0.1 for Lazarus's
 # end-to-end tests: Keystone, Glance, Placement, Neutron (API only), Nova
 # api/conductor/scheduler, three fake nova-compute hosts compute-1..3, and one
-# ipmi_sim BMC per host whose power off SIGKILLs that host's nova-compute.
+# ipmi_sim BMC per host whose power off SIGKILLs that host's nova-compute
+# (LAZARUS_E2E_COMPUTES=N for another number of hosts).
 #
 #   cloud.sh up       install what is missing, configure, start, wait until ready (idempotent)
 #   cloud.sh down     stop everything this script started (add --purge to also drop
@@ -17,10 +16,14 @@
 # Everything lives in test/e2e/.state/ (gitignored): configs, secrets, pid
 # files and, in .state/logs/, every log. Only processes this script started
 # are stopped: each runs in its own process group, recorded in .state/run/
-# with its kernel start time, which is checked before any signal is sent. The machine's shared PostgreSQL,
-# RabbitMQ, MariaDB and Redis are never stopped: the cloud runs its own
+# with its kernel start time, which is checked before any signal is sent.
+# The machine's shared PostgreSQL, RabbitMQ, MariaDB and Redis are never
+# stopped: the cloud runs its own
 # RabbitMQ node and memcached on other ports and uses its own e2e_* databases
 # (and an e2e user) in the running MariaDB.
+#
+# Functions run through `step NAME FUNCTION` look unreachable to shellcheck:
+# shellcheck disable=SC2317
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,7 +48,10 @@ EPMD_PORT=14469
 BMC_BASE_PORT=9100 # compute-N's BMC listens on UDP 9100+N
 # shellcheck disable=SC2016 # $(project_id)s is Keystone's template, not shell
 LAZARUS_URL='http://127.0.0.1:15868/v1/$(project_id)s'
-COMPUTES=(compute-1 compute-2 compute-3)
+# LAZARUS_E2E_COMPUTES fake hosts (default 3), compute-1..N; a scenario that
+# needs a spare (reserved_host) can ask for 4.
+COMPUTES=()
+for ((n = 1; n <= ${LAZARUS_E2E_COMPUTES:-3}; n++)); do COMPUTES+=("compute-$n"); done
 MYSQL_HOST=127.0.0.1
 MYSQL_PORT=3306
 DATABASES=(e2e_keystone e2e_glance e2e_placement e2e_neutron e2e_nova_api e2e_nova e2e_nova_cell0)
@@ -704,8 +710,12 @@ ALL_SERVICES=(nova-api nova-scheduler nova-conductor neutron glance placement ke
 cmd_down() {
 	local host name
 	# BMCs first, so nothing powers a compute on again; then the computes, then the rest.
-	for host in "${COMPUTES[@]}"; do stop "bmc-$host"; done
-	stop "${COMPUTES[@]}"
+	# Every host with a pid file, whatever LAZARUS_E2E_COMPUTES was at `up`.
+	local bmcs=() hosts=() f
+	for f in "$RUN"/bmc-compute-*.pid; do [ -e "$f" ] && bmcs+=("$(basename "$f" .pid)"); done
+	for f in "$RUN"/compute-*.pid; do [ -e "$f" ] && hosts+=("$(basename "$f" .pid)"); done
+	if [ "${#bmcs[@]}" -gt 0 ]; then stop "${bmcs[@]}"; fi
+	if [ "${#hosts[@]}" -gt 0 ]; then stop "${hosts[@]}"; fi
 	stop nova-api nova-scheduler nova-conductor neutron glance placement
 	stop keystone
 	stop rabbitmq memcached
@@ -731,7 +741,13 @@ cmd_status() {
 			rc=1
 		fi
 	done
-	for host in "${COMPUTES[@]}"; do
+	local hosts f hostlist
+	hosts=$(
+		printf '%s\n' "${COMPUTES[@]}"
+		for f in "$RUN"/compute-*.pid; do [ -e "$f" ] && basename "$f" .pid; done
+	)
+	mapfile -t hostlist < <(sort -uV <<<"$hosts")
+	for host in "${hostlist[@]}"; do
 		if running "bmc-$host"; then printf '%-16s running (pid %s)\n' "bmc-$host" "$(pid_of "bmc-$host")"; else
 			printf '%-16s stopped\n' "bmc-$host"
 			rc=1

@@ -65,6 +65,7 @@ func flowsConfig(cfg *config.Config) recovery.Config {
 		HostDisableReason:          hf.ServiceDisableReason,
 		EvacuateAttempts:           hf.EvacuateAttempts,
 		Threads:                    d.HostFailureRecoveryThreads,
+		Ratios:                     recovery.Ratios{CPU: hf.CPUAllocationRatio, RAM: hf.RAMAllocationRatio, Disk: hf.DiskAllocationRatio},
 		RequireFencing:             cfg.Fencing.RequireFencing,
 		Brake: brake.Limits{MaxFailedHostRatio: hf.MaxFailedHostRatio, MinHostsForRatio: hf.MinHostsForRatio,
 			MaxFencesPerWindow: hf.MaxFencesPerWindow, Window: hf.FailureWindow},

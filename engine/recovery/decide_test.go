@@ -125,7 +125,7 @@ func TestPlacer(t *testing.T) {
 
 	t.Run("auto spreads least loaded first and never picks excluded hosts", func(t *testing.T) {
 		t.Parallel()
-		p := recovery.NewPlacer(recovery.MethodAuto, hosts, "failed", services, hyps)
+		p := recovery.NewPlacer(recovery.MethodAuto, hosts, "failed", services, hyps, recovery.Ratios{})
 		require.Equal(t, 2, p.Candidates(), "only busy and idle qualify: not failed, maintenance, down, disabled or reserved")
 		var got []string
 		for range 8 {
@@ -139,9 +139,24 @@ func TestPlacer(t *testing.T) {
 		_, ok := p.Pick(recovery.Flavor{VCPUs: 4}, nil)
 		require.False(t, ok, "no host has 4 free vCPUs left")
 	})
+	t.Run("overcommit ratios widen the room", func(t *testing.T) {
+		t.Parallel()
+		p := recovery.NewPlacer(recovery.MethodAuto, hosts, "failed", services, hyps, recovery.Ratios{CPU: 4})
+		tiny := recovery.Flavor{VCPUs: 1, RAMMB: 256}
+		n := 0
+		for {
+			if _, ok := p.Pick(tiny, nil); !ok {
+				break
+			}
+			n++
+		}
+		// vCPUs are the limit: 4×8 per host, busy uses 6: 26 + 32 = 58
+		// (without the ratio: 2 + 8 = 10); RAM would allow 128.
+		require.Equal(t, 58, n)
+	})
 	t.Run("reserved_host uses only reserved hosts, even disabled", func(t *testing.T) {
 		t.Parallel()
-		p := recovery.NewPlacer(recovery.MethodReservedHost, hosts, "failed", services, hyps)
+		p := recovery.NewPlacer(recovery.MethodReservedHost, hosts, "failed", services, hyps, recovery.Ratios{})
 		tg, ok := p.Pick(small, nil)
 		require.True(t, ok)
 		require.Equal(t, "spare", tg.Name)
@@ -149,7 +164,7 @@ func TestPlacer(t *testing.T) {
 	})
 	t.Run("rh_priority falls back to normal hosts", func(t *testing.T) {
 		t.Parallel()
-		p := recovery.NewPlacer(recovery.MethodRHPriority, hosts, "failed", services, hyps)
+		p := recovery.NewPlacer(recovery.MethodRHPriority, hosts, "failed", services, hyps, recovery.Ratios{})
 		tg, _ := p.Pick(small, nil)
 		require.Equal(t, "spare", tg.Name)
 		tg, _ = p.Pick(small, map[string]bool{"spare": true})
@@ -157,7 +172,7 @@ func TestPlacer(t *testing.T) {
 	})
 	t.Run("auto_priority prefers normal hosts", func(t *testing.T) {
 		t.Parallel()
-		p := recovery.NewPlacer(recovery.MethodAutoPriority, hosts, "failed", services, hyps)
+		p := recovery.NewPlacer(recovery.MethodAutoPriority, hosts, "failed", services, hyps, recovery.Ratios{})
 		tg, _ := p.Pick(small, nil)
 		require.Equal(t, "idle", tg.Name)
 		tg, _ = p.Pick(small, map[string]bool{"idle": true, "busy": true})

@@ -28,8 +28,10 @@ type Config struct {
 	HostDisableReason          string
 	EvacuateAttempts           int
 	Threads                    int
-	RequireFencing             bool
-	Brake                      brake.Limits
+	// Ratios are the overcommit ratios of the capacity check.
+	Ratios         Ratios
+	RequireFencing bool
+	Brake          brake.Limits
 	// Instance failure.
 	InstanceProcessAll bool
 	InstanceHAKey      string

@@ -463,7 +463,7 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 	if err != nil {
 		return nil, ctxErr(ctx, fmt.Errorf("list compute services and hypervisors: %w", err))
 	}
-	ev := &evacuation{fl: fl, job: job, placer: NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps), reserved: map[string]*sync.Once{}}
+	ev := &evacuation{fl: fl, job: job, placer: NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps, fl.cfg.Ratios), reserved: map[string]*sync.Once{}}
 	results := make([]instanceResult, len(sel))
 	// A lost lease or a database failure in one instance stops the others
 	// too: the whole recovery resumes from the journal.

@@ -57,9 +57,20 @@ type Placer struct {
 	pools [][]*Target
 }
 
+// Ratios are the overcommit ratios applied to a hypervisor's totals (0
+// means 1).
+type Ratios struct{ CPU, RAM, Disk float64 }
+
+func scale(total int, ratio float64) int {
+	if ratio <= 0 {
+		return total
+	}
+	return int(float64(total) * ratio)
+}
+
 // NewPlacer builds the candidate pools. services and hypervisors are keyed
 // by host name.
-func NewPlacer(method string, hosts []store.RecoveryHost, failed string, services map[string]Service, hyps map[string]Hypervisor) *Placer {
+func NewPlacer(method string, hosts []store.RecoveryHost, failed string, services map[string]Service, hyps map[string]Hypervisor, ratios Ratios) *Placer {
 	var normal, reserved []*Target
 	for _, h := range hosts {
 		if h.Name == failed || h.OnMaintenance {
@@ -75,8 +86,8 @@ func NewPlacer(method string, hosts []store.RecoveryHost, failed string, service
 		t := &Target{Name: h.Name, HostUUID: h.UUID, Reserved: h.Reserved, Service: svc}
 		if hv, ok := hyps[h.Name]; ok && hv.MemoryMB > 0 {
 			t.Capacity = true
-			t.total = Flavor{VCPUs: hv.VCPUs, RAMMB: hv.MemoryMB, DiskGB: hv.LocalGB}
-			t.free = Flavor{VCPUs: hv.VCPUs - hv.VCPUsUsed, RAMMB: hv.MemoryMB - hv.MemoryMBUsed, DiskGB: hv.LocalGB - hv.LocalGBUsed}
+			t.total = Flavor{VCPUs: scale(hv.VCPUs, ratios.CPU), RAMMB: scale(hv.MemoryMB, ratios.RAM), DiskGB: scale(hv.LocalGB, ratios.Disk)}
+			t.free = Flavor{VCPUs: t.total.VCPUs - hv.VCPUsUsed, RAMMB: t.total.RAMMB - hv.MemoryMBUsed, DiskGB: t.total.DiskGB - hv.LocalGBUsed}
 		}
 		if h.Reserved {
 			reserved = append(reserved, t)

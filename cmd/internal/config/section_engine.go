@@ -40,6 +40,9 @@ type HostFailure struct {
 	MaxFailedHostRatio           float64       `ini:"max_failed_host_ratio" default:"0.5" min:"0" max:"1" help:"Storm brake: if more than this share of a segment's hosts are down or in recovery within failure_window, nothing more is fenced automatically."`
 	FailureWindow                time.Duration `ini:"failure_window" default:"600s" min:"1" help:"Window of the storm brake's ratio and of the fence rate limit."`
 	MaxFencesPerWindow           int           `ini:"max_fences_per_window" default:"5" min:"1" help:"At most this many automatic fences per segment within failure_window."`
+	CPUAllocationRatio           float64       `ini:"cpu_allocation_ratio" default:"4.0" min:"0" help:"vCPU overcommit assumed when checking a target's room from its hypervisor figures (Nova's initial_cpu_allocation_ratio). Nova's scheduler still has the last word; a refused target is retried elsewhere."`
+	RAMAllocationRatio           float64       `ini:"ram_allocation_ratio" default:"1.0" min:"0" help:"RAM overcommit assumed when checking a target's room (Nova's initial_ram_allocation_ratio)."`
+	DiskAllocationRatio          float64       `ini:"disk_allocation_ratio" default:"1.0" min:"0" help:"Disk overcommit assumed when checking a target's room (Nova's initial_disk_allocation_ratio)."`
 	EvacuateAttempts             int           `ini:"evacuate_attempts" default:"2" min:"1" help:"How many targets one instance is tried on: after an evacuation fails while the instance is still on the failed host, another target is tried, up to this many in all."`
 	MinHostsForRatio             int           `ini:"min_hosts_for_ratio" default:"4" min:"1" help:"Segments smaller than this skip the ratio brake (one failure in a 2-host segment is 50%) and rely on the rate limit."`
 }

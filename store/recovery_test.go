@@ -253,6 +253,12 @@ func TestRecoveryWorkflowDetails(t *testing.T) {
 		store.StepEntry{Name: "fence", Phase: store.StepPhaseResult, State: store.StepStateSuccess, Progress: 1, Message: "Host 'compute-1' is off"},
 		store.StepEntry{Name: "evacuate", Item: "i-1", Phase: store.StepPhaseResult, State: store.StepStateSuccess, Progress: 0.5, Message: "i-1 moved"},
 		store.StepEntry{Name: "evacuate", Item: "i-2", Phase: store.StepPhaseResult, State: store.StepStateFailure, Progress: 1, Message: "i-2 failed"},
+	))
+	d, err = f.st.RecoveryWorkflowDetails(ctx, n)
+	require.NoError(t, err)
+	require.Equal(t, store.StepStateFailure, d[1].State, "every instance has a result, one failed")
+	require.Equal(t, 1.0, d[1].Progress)
+	require.NoError(t, f.st.StepAppend(ctx, l,
 		store.StepEntry{Name: "evacuate", Phase: store.StepPhaseResult, State: store.StepStateSuccess, Progress: 1},
 	))
 	d, err = f.st.RecoveryWorkflowDetails(ctx, n)

@@ -160,10 +160,26 @@ func (s *Store) RecoveryWorkflowDetails(ctx context.Context, notificationUUID st
 	}
 	for i := range out {
 		d := &out[i]
-		for _, st := range itemState[d.Name] {
-			if d.State == "" {
-				d.State = StepStateRunning
+		items := itemState[d.Name]
+		if len(items) == 0 {
+			continue
+		}
+		// A step with items (one per instance) and no step-level row yet
+		// is running until every item has a result.
+		if d.State == "" {
+			d.State = StepStateSuccess
+			done := 0
+			for _, st := range items {
+				switch st {
+				case StepStateSuccess, StepStateSkipped, StepStateFailure:
+					done++
+				default:
+					d.State = StepStateRunning
+				}
 			}
+			d.Progress = float64(done) / float64(len(items))
+		}
+		for _, st := range items {
 			if st == StepStateFailure && d.State == StepStateSuccess {
 				d.State = StepStateFailure
 			}

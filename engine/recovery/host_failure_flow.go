@@ -111,11 +111,20 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 	}
 	fl.metrics.Step("host", "evacuate", time.Since(start))
 
-	var failed []string
+	var failed, failedIDs []string
 	for _, res := range results {
 		if res.status == "failed" {
 			failed = append(failed, fmt.Sprintf("%s (%s)", res.id, res.reason))
+			failedIDs = append(failedIDs, res.id)
 		}
+	}
+	evacState, evacMsg := store.StepStateSuccess, fmt.Sprintf("Successfully evacuated %d instances from host '%s'", len(results), r.HostName)
+	if len(failed) > 0 {
+		evacState = store.StepStateFailure
+		evacMsg = fmt.Sprintf("Failed to evacuate instances '%s' from host '%s'", strings.Join(failedIDs, ","), r.HostName)
+	}
+	if err := job.Checkpoint(ctx, step("evacuate", evacState, 1, evacMsg, nil)); err != nil {
+		return workflow.Outcome{}, err
 	}
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("Failed to evacuate instances %s from host '%s'; the other %d were evacuated.",

@@ -43,6 +43,11 @@ lint: ## gofmt, go vet and staticcheck.
 demo: services build ## Run Lazarus against a simulated cloud, power a host off through its BMC, show the recovery.
 	$(GO) run ./test/demo --bin $(BIN)
 
+.PHONY: e2e
+e2e: services build ## Real Keystone/Placement/Glance/Neutron/Nova (fake driver) from Debian packages + Lazarus scenarios (root; minutes).
+	bash test/e2e/cloud.sh up
+	$(GO) test -tags e2e -count=1 -v -timeout 60m ./test/e2e/
+
 .PHONY: bench
 bench: services ## Run the benchmarks that print figures (API, fencing, engine, monitors).
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m $(PKGS)

@@ -202,7 +202,7 @@ if [[ ! -e "$LAZARUS_CONF_DIR" && ! -e "$LAZARUS_BIN_DIR/lazarus-api" ]]; then o
 # --- Masakari replacement ---------------------------------------------------------
 : >"$RECORD"
 ENABLED_SERVICES="key,masakari,masakari-api,masakari-engine,lazarus-api"
-LAZARUS_REPLACE_MASAKARI=True
+export LAZARUS_REPLACE_MASAKARI=True
 # shellcheck source=devstack/settings disable=SC1091
 source "$REPO/devstack/settings"
 if is_service_enabled masakari-api masakari-engine; then fail "replacing Masakari disables its services"; else ok "replacing Masakari disables its services"; fi

@@ -64,7 +64,7 @@ func TestExitCodes(t *testing.T) {
 			var s fencing.PowerState
 			switch c.call {
 			case "status":
-				s, rs, err = d.PowerStatus(t.Context())
+				s, _, err = d.PowerStatus(t.Context())
 			case "off":
 				rs, err = d.PowerOff(t.Context())
 				s = rs[len(rs)-1].State

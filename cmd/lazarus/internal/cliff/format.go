@@ -72,6 +72,7 @@ func selectColumns(columns []string, wanted []string) ([]string, []int, error) {
 		}
 	}
 	if len(names) == 0 {
+		//lint:ignore ST1005 the message is cliff's, word for word: scripts match on it
 		return nil, nil, fmt.Errorf("No recognized column names in %s. Recognized columns are %s.", pyStrList(wanted), pyStrList(columns))
 	}
 	return names, idx, nil

@@ -27,11 +27,11 @@ services: ## Install (apt) and start what the tests need: PostgreSQL, RabbitMQ, 
 .PHONY: test
 test: services ## Run every test against real PostgreSQL, RabbitMQ and ipmi_sim (installs and starts them if missing).
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -tags libvirt -count=1 -timeout 20m $(PKGS)
 
 .PHONY: test/race
 test/race: services ## Run the tests with the race detector.
-	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+	$(GO) test -tags libvirt -race -count=1 -timeout 30m $(PKGS)
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck.

@@ -77,5 +77,5 @@ need_pkg shellcheck shellcheck
 need_pkg ip iproute2
 # The instance monitor's test runs a private libvirtd with a disk-less TCG domain.
 need_pkg libvirtd libvirt-daemon-system libvirt-clients qemu-system-x86
-python3 -c 'import masakariclient' 2>/dev/null || need_pkg no-such-command-masakari python3-masakariclient
+/usr/bin/python3 -c 'import masakariclient' 2>/dev/null || need_pkg no-such-command-masakari python3-masakariclient
 log "ready: PostgreSQL :5432, RabbitMQ :5672, ipmi_sim, ipmitool, fence_ipmilan, openstack CLI, shellcheck, libvirtd/qemu"

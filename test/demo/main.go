@@ -39,7 +39,6 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	v1 "github.com/lazarus-ha/lazarus/openstack/instanceha/v1"
-	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/fencedevices"
 	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/notifications"
 	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/vmoves"
 	"github.com/lazarus-ha/lazarus/test/ipmisim"
@@ -443,19 +442,20 @@ func (d *demo) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.client = client
+	d.client = client // read-only use: waiting for the notification and the summary
 	for i := 1; i <= hostCount; i++ {
-		out, err := d.cli(ctx, "segment", "host", "create", hostName(i), "COMPUTE", "SSH", seg, "-f", "value", "-c", "uuid")
-		if err != nil {
+		if _, err := d.cli(ctx, "segment", "host", "create", hostName(i), "COMPUTE", "SSH", seg, "-f", "value", "-c", "uuid"); err != nil {
 			return err
 		}
-		hostUUID := strings.TrimSpace(out)
 		b := d.bmcs.BMCs[i-1]
-		if _, err := fencedevices.Create(ctx, client, seg, hostUUID, fencedevices.CreateOpts{
-			Level: 1, Driver: "ipmi", Address: b.Address, Port: b.Port, Username: b.Username, Password: b.Password,
-			Options: map[string]string{"cipher_suite": fmt.Sprint(b.CipherSuite)},
-		}).Extract(); err != nil {
-			return fmt.Errorf("add fence device for %s: %w", hostName(i), err)
+		pw := filepath.Join(d.dir, "etc", hostName(i)+".bmc-password")
+		if err := os.WriteFile(pw, []byte(b.Password), 0o600); err != nil {
+			return err
+		}
+		if _, err := d.cli(ctx, "fence-device", "create", seg, hostName(i), "--level", "1", "--driver", "ipmi",
+			"--address", b.Address, "--port", fmt.Sprint(b.Port), "--username", b.Username, "--password-file", pw,
+			"--option", fmt.Sprintf("cipher_suite=%d", b.CipherSuite), "-f", "value", "-c", "id"); err != nil {
+			return err
 		}
 	}
 	out, err = d.cli(ctx, "segment", "host", "list", seg, "-c", "name", "-c", "reserved", "-c", "on_maintenance")
@@ -470,9 +470,6 @@ func (d *demo) powerOff(ctx context.Context, host string) error {
 	i := slices.Index(hostNames(), host)
 	b := d.bmcs.BMCs[i]
 	pw := filepath.Join(d.dir, "etc", host+".bmc-password")
-	if err := os.WriteFile(pw, []byte(b.Password), 0o600); err != nil {
-		return err
-	}
 	args := []string{"fence", "off", "--driver", "ipmi", "--address", b.Address, "--port", fmt.Sprint(b.Port),
 		"--username", b.Username, "--password-file", pw, "--cipher-suite", fmt.Sprint(b.CipherSuite)}
 	fmt.Printf("    $ lazarus-manage %s\n", strings.Join(args, " "))

@@ -77,6 +77,13 @@ func run() int {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = pub.Run(ctx) }()
+	if iv := c.HostMonitor.HeartbeatInterval; iv > 0 && (c.Monitors.Transport == "" || c.Monitors.Transport == "amqp") {
+		sender := publish.NewHeartbeatSender(c.Default.TransportURL, c.Default.NotificationQueue)
+		beats := publish.NewHeartbeats(iv, mon.Heartbeat, sender, log, reg)
+		wg.Go(func() { beats.Run(ctx); _ = sender.Close() })
+	} else if iv > 0 {
+		log.Info("heartbeats need [monitors] transport = amqp; none are sent", "transport", c.Monitors.Transport)
+	}
 	err = mon.Run(ctx)
 	stop()
 	wg.Wait()

@@ -26,6 +26,9 @@ type Engine struct {
 	HoldRecheckInterval      time.Duration `ini:"hold_recheck_interval" default:"10s" min:"0" help:"How often a held recovery (fencing failed, storm brake) is re-evaluated: an operator's fence confirmation or a lifted brake lets it proceed."`
 	VerdictTimeout           time.Duration `ini:"verdict_timeout" default:"90s" min:"0" help:"How long a reported host that still has BMC power on and a live nova-compute heartbeat is watched for Nova to see it down; after that it is judged alive and not evacuated."`
 	LeaderLeaseTTL           time.Duration `ini:"leader_lease_ttl" default:"15s" min:"1" help:"Lease of the leader engine, which alone runs the periodic tasks (retry, expiry, clearing maintenance)."`
+	MonitorKnownWindow       time.Duration `ini:"monitor_known_window" default:"1h" min:"1" help:"Self-check: a host monitor whose heartbeat arrived within this window counts as deployed. When none is known (no heartbeats at all: monitors post through the API, or none are deployed) the check does not block."`
+	MonitorStaleAfter        time.Duration `ini:"monitor_stale_after" default:"30s" min:"1" help:"Self-check: a known host monitor not heard from for this long counts as silent (3 x [hostmonitor] heartbeat_interval by default)."`
+	MonitorMaxSilentRatio    float64       `ini:"monitor_max_silent_ratio" default:"0.5" min:"0" max:"1" help:"Self-check: when more than this share of the known host monitors are silent at once, this engine may be the isolated one and fences nothing automatically (recoveries hold with the reason until heartbeats return)."`
 	EngineID                 string        `ini:"engine_id" default:"" help:"Name of this engine in leases and journals. Empty means hostname-pid."`
 }
 

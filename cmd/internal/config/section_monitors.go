@@ -30,6 +30,7 @@ type HostMonitor struct {
 	ProbeInterval      time.Duration `ini:"probe_interval" default:"500ms" min:"0" help:"SWIM probe interval on each network."`
 	ProbeTimeout       time.Duration `ini:"probe_timeout" default:"300ms" min:"0" help:"SWIM probe timeout."`
 	SuspicionMult      int           `ini:"suspicion_mult" default:"3" min:"1" help:"SWIM suspicion multiplier; with probe_interval it sets the detection time (a few seconds by default)."`
+	HeartbeatInterval  time.Duration `ini:"heartbeat_interval" default:"10s" min:"0" help:"How often this monitor publishes a heartbeat (with how many peers it sees alive per network) to the queue <notification_queue>.heartbeats, so the engine can tell all quiet from hearing nobody ([engine] monitor_stale_after). Heartbeats are not spooled; a lost one is replaced by the next. Only with [monitors] transport = amqp. 0 disables them."`
 	GossipKey          string        `ini:"gossip_key" default:"" secret:"true" help:"Base64 AES key (16, 24 or 32 bytes, e.g. from openssl rand -base64 32) that encrypts and authenticates the memberlist traffic; the same on every host of the segment. Empty sends it in plain text, which lets anyone on these networks forge a host's death: use it only on trusted networks."`
 }
 

@@ -64,9 +64,18 @@ func TestE2E(t *testing.T) {
 		s1 = e.hostFailure(ctx, t, r, "s1", false)
 	})
 	run("4_openstack_cli", func(t *testing.T, r *result) { e.openstackCLI(ctx, t, r, s1) })
-	run("2_bmc_unreachable", func(t *testing.T, r *result) { e.bmcUnreachable(ctx, t, r) })
 	run("5_engine_sigkill", func(t *testing.T, r *result) { e.hostFailure(ctx, t, r, "s5", true) })
 	run("3_reserved_host", func(t *testing.T, r *result) { e.reservedHost(ctx, t, r) })
+	run("2_bmc_unreachable", func(t *testing.T, r *result) { e.bmcUnreachable(ctx, t, r) })
+	// 2b: compute-1 is back in service after scenario 2; its next failure,
+	// moments later, is a new incident: it must be fenced through the BMC,
+	// not waved through by scenario 2's operator confirmation.
+	run("2b_new_failure_after_confirm", func(t *testing.T, r *result) {
+		since := time.Since(e.confirmedAt)
+		logf("%.1f s since scenario 2's fence confirmation", since.Seconds())
+		r.note = fmt.Sprintf("%.0f s after scenario 2's confirmation; must fence through the BMC again", since.Seconds())
+		e.hostFailure(ctx, t, r, "s2b", false)
+	})
 
 	fmt.Printf("\n== e2e summary (setup %.1f s, total %.1f s, load average %s) ==\n", setupTime.Seconds(),
 		time.Since(t0).Seconds(), loadavg())
@@ -408,7 +417,8 @@ func (e *env) bmcUnreachable(ctx context.Context, t *testing.T, r *result) {
 		"--comment", "e2e: compute-1's nova-compute was killed; BMC unreachable")
 	require.NoError(t, err, out)
 	fmt.Printf("    $ lazarus fence-device confirm %s %s --comment ...\n%s\n", e.segment, e.hostUUID[victim], indent(out))
-	tl.add("operator fence-device confirm", time.Now())
+	e.confirmedAt = time.Now()
+	tl.add("operator fence-device confirm", e.confirmedAt)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	activeAt := e.watchActive(wctx, prefix, victim, haIDs)
@@ -516,6 +526,13 @@ func (e *env) openstackCLI(ctx context.Context, t *testing.T, r *result, notifID
 		require.NoError(t, err, "openstack %s: %s", strings.Join(args, " "), stderr)
 		return out
 	}
+	// rows decodes a JSON list fresh each time (decoding into a used slice
+	// of maps would merge old keys into the new rows).
+	rows := func(b []byte) []map[string]any {
+		var out []map[string]any
+		require.NoError(t, json.Unmarshal(b, &out), "%s", b)
+		return out
+	}
 	name := e.prefix + "-cli-segment"
 	var seg map[string]any
 	require.NoError(t, json.Unmarshal(osc("segment", "create", name, "auto", "COMPUTE", "-f", "json"), &seg))
@@ -524,9 +541,9 @@ func (e *env) openstackCLI(ctx context.Context, t *testing.T, r *result, notifID
 	t.Cleanup(func() {
 		_ = segments.Delete(ctx, e.ha, segID).ExtractErr()
 	})
-	var list []map[string]any
-	require.NoError(t, json.Unmarshal(osc("segment", "list", "-f", "json"), &list))
+	list := rows(osc("segment", "list", "-f", "json"))
 	require.True(t, containsField(list, segID), "segment list lacks %s", segID)
+	seg = nil
 	require.NoError(t, json.Unmarshal(osc("segment", "show", segID, "-f", "json"), &seg))
 	require.Equal(t, name, seg["name"])
 	require.Equal(t, "auto", seg["recovery_method"])
@@ -545,13 +562,13 @@ func (e *env) openstackCLI(ctx context.Context, t *testing.T, r *result, notifID
 	require.NoError(t, json.Unmarshal(osc("segment", "host", "create", hostName, "COMPUTE", "SSH", segID, "-f", "json"), &h))
 	hostID, _ := h["uuid"].(string)
 	require.NotEmpty(t, hostID)
-	require.NoError(t, json.Unmarshal(osc("segment", "host", "list", segID, "-f", "json"), &list))
+	list = rows(osc("segment", "host", "list", segID, "-f", "json"))
 	require.True(t, containsField(list, hostID), "host list lacks %s", hostID)
 
 	if notifID == "" {
 		t.Fatalf("scenario 1 produced no notification to list and show")
 	}
-	require.NoError(t, json.Unmarshal(osc("notification", "list", "-f", "json"), &list))
+	list = rows(osc("notification", "list", "-f", "json"))
 	require.True(t, containsField(list, notifID), "notification list lacks %s", notifID)
 	var n map[string]any
 	require.NoError(t, json.Unmarshal(osc("notification", "show", notifID, "-f", "json"), &n))
@@ -560,7 +577,7 @@ func (e *env) openstackCLI(ctx context.Context, t *testing.T, r *result, notifID
 
 	osc("segment", "host", "delete", segID, hostID)
 	osc("segment", "delete", segID)
-	require.NoError(t, json.Unmarshal(osc("segment", "list", "-f", "json"), &list))
+	list = rows(osc("segment", "list", "-f", "json"))
 	require.False(t, containsField(list, segID), "segment %s still listed after delete", segID)
 	e.addHost(ctx, t, 3)
 }

@@ -53,6 +53,7 @@ type env struct {
 
 	flavor, image string
 	segment       string
+	confirmedAt   time.Time // scenario 2's operator fence confirmation
 	hostUUID      map[string]string
 
 	mu     sync.Mutex

@@ -16,6 +16,7 @@ import (
 	"github.com/lazarus-ha/lazarus/cmd/internal/daemon"
 	"github.com/lazarus-ha/lazarus/cmd/internal/fencewire"
 	"github.com/lazarus-ha/lazarus/engine/brake"
+	"github.com/lazarus-ha/lazarus/engine/heartbeat"
 	"github.com/lazarus-ha/lazarus/engine/intake"
 	"github.com/lazarus-ha/lazarus/engine/leader"
 	"github.com/lazarus-ha/lazarus/engine/metrics"
@@ -135,7 +136,9 @@ func serve(ctx context.Context, cfg *config.Config) error {
 			return fmt.Errorf("database unreachable: %w", err)
 		}
 		return nil
-	}), in}
+	}), in, heartbeat.NewCheck(st, heartbeat.CheckConfig{KnownWindow: cfg.Engine.MonitorKnownWindow,
+		StaleAfter: cfg.Engine.MonitorStaleAfter, MaxSilentRatio: cfg.Engine.MonitorMaxSilentRatio})}
+	beats := heartbeat.NewConsumer(heartbeat.Config{URL: cfg.Default.TransportURL, Queue: cfg.Default.NotificationQueue}, st, log)
 
 	flows := recovery.New(flowsConfig(cfg), compute, fencer, st, self, m)
 	runner := workflow.New(st, workflow.Config{Owner: id, LeaseTTL: cfg.Engine.LeaseTTL, PollInterval: cfg.Engine.PollInterval,
@@ -157,6 +160,10 @@ func serve(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer in.Stop()
+	if err := beats.Start(ctx); err != nil {
+		return err
+	}
+	defer beats.Stop()
 	log.Info("lazarus-engine started", "queue", cfg.Default.NotificationQueue, "workers", cfg.Engine.Workers, "lease_ttl", cfg.Engine.LeaseTTL)
 	<-ctx.Done()
 	log.Info("lazarus-engine stopping")

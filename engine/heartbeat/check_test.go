@@ -63,7 +63,9 @@ type countStore struct {
 	err          error
 }
 
-func (countStore) MonitorHeartbeatsUpsert(context.Context, []store.MonitorHeartbeat) error { return nil }
+func (countStore) MonitorHeartbeatsUpsert(context.Context, []store.MonitorHeartbeat) error {
+	return nil
+}
 func (c countStore) MonitorHeartbeatCounts(context.Context, time.Duration, time.Duration) (int, int, error) {
 	return c.known, c.fresh, c.err
 }

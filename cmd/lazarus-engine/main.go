@@ -139,6 +139,7 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	}), in, heartbeat.NewCheck(st, heartbeat.CheckConfig{KnownWindow: cfg.Engine.MonitorKnownWindow,
 		StaleAfter: cfg.Engine.MonitorStaleAfter, MaxSilentRatio: cfg.Engine.MonitorMaxSilentRatio})}
 	beats := heartbeat.NewConsumer(heartbeat.Config{URL: cfg.Default.TransportURL, Queue: cfg.Default.NotificationQueue}, st, log)
+	beats.Register(reg)
 
 	flows := recovery.New(flowsConfig(cfg), compute, fencer, st, self, m)
 	runner := workflow.New(st, workflow.Config{Owner: id, LeaseTTL: cfg.Engine.LeaseTTL, PollInterval: cfg.Engine.PollInterval,

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lazarus-ha/lazarus/monitors/event"
@@ -91,6 +92,18 @@ func (c *Consumer) Stop() {
 // invalid, and rows written.
 func (c *Consumer) Stats() (received, invalid, written int64) {
 	return c.received.Load(), c.invalid.Load(), c.written.Load()
+}
+
+// Register exports the counters as Prometheus metrics on reg.
+func (c *Consumer) Register(reg prometheus.Registerer) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lazarus_engine_heartbeats_received_total",
+			Help: "Monitor heartbeats received from the broker."}, func() float64 { return float64(c.received.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lazarus_engine_heartbeats_invalid_total",
+			Help: "Monitor heartbeats dropped because they did not decode."}, func() float64 { return float64(c.invalid.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lazarus_engine_heartbeat_rows_written_total",
+			Help: "monitor_heartbeats rows written (one per host per flush)."}, func() float64 { return float64(c.written.Load()) }),
+	)
 }
 
 func (c *Consumer) supervise(ctx context.Context) {

@@ -2,6 +2,7 @@ package heartbeat_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/lazarus-ha/lazarus/engine/heartbeat"
 	"github.com/lazarus-ha/lazarus/monitors/event"
 	"github.com/lazarus-ha/lazarus/monitors/publish"
+	"github.com/lazarus-ha/lazarus/store"
 	"github.com/lazarus-ha/lazarus/store/storetest"
 )
 
@@ -94,4 +96,26 @@ func TestHeartbeatsLandInTable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, [2]int{3, 3}, [2]int{known, fresh})
 	require.NoError(t, heartbeat.NewCheck(st, defaults).Check(context.Background()))
+}
+
+// BenchmarkFlush1000Hosts measures one flush of 1,000 hosts' heartbeats
+// (what 1,000 monitors beating every 10s cost the database every 10s).
+func BenchmarkFlush1000Hosts(b *testing.B) {
+	st := storetest.NewStore(b)
+	beats := make([]store.MonitorHeartbeat, 1000)
+	for i := range beats {
+		beats[i] = store.MonitorHeartbeat{Host: fmt.Sprintf("compute-%04d", i), PeersAlive: map[string]int{"mgmt": 999, "storage": 999}}
+	}
+	ctx := context.Background()
+	start := time.Now()
+	for b.Loop() {
+		require.NoError(b, st.MonitorHeartbeatsUpsert(ctx, beats))
+	}
+	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/flush")
+	cstart := time.Now()
+	known, fresh, err := st.MonitorHeartbeatCounts(ctx, time.Hour, 30*time.Second)
+	require.NoError(b, err)
+	require.Equal(b, 1000, known)
+	require.Equal(b, 1000, fresh)
+	b.ReportMetric(float64(time.Since(cstart).Microseconds()), "µs/check")
 }

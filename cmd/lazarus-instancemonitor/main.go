@@ -11,6 +11,7 @@ import (
 
 	"github.com/lazarus-ha/lazarus/cmd/internal/config"
 	"github.com/lazarus-ha/lazarus/cmd/internal/daemon"
+	"github.com/lazarus-ha/lazarus/cmd/internal/monitorwire"
 	"github.com/lazarus-ha/lazarus/monitors/event"
 	"github.com/lazarus-ha/lazarus/monitors/instance"
 	"github.com/lazarus-ha/lazarus/monitors/publish"
@@ -27,14 +28,11 @@ func run() int {
 		return 2
 	}
 	log := daemon.NewLogger(c, "lazarus-instancemonitor")
-	hostname := c.Default.Host
-	if hostname == "" {
-		hostname, _ = os.Hostname()
-	}
+	hostname := monitorwire.Hostname(c)
 	ctx, stop := daemon.SignalContext()
 	defer stop()
 	reg := daemon.NewRegistry()
-	pub, err := publish.Open(publishOptions(c, event.MonitorInstance), log, reg)
+	pub, err := publish.Open(monitorwire.PublishOptions(c, event.MonitorInstance), log, reg)
 	if err != nil {
 		log.Error("open publisher", "err", err)
 		return 1
@@ -63,17 +61,4 @@ func run() int {
 	}
 	log.Info("stopped")
 	return 0
-}
-
-func publishOptions(c *config.Config, monitor string) publish.Options {
-	m := c.Monitors
-	return publish.Options{
-		Transport: m.Transport, TransportURL: c.Default.TransportURL, Queue: c.Default.NotificationQueue,
-		SpoolDir: m.SpoolDir, Monitor: monitor, SpoolMax: m.SpoolMaxEvents,
-		API: publish.APIConfig{
-			Endpoint: m.APIEndpoint, AuthURL: m.AuthURL, Username: m.Username, Password: m.Password,
-			ProjectName: m.ProjectName, UserDomainName: m.UserDomainName, ProjectDomainName: m.ProjectDomainName,
-			RegionName: m.RegionName, RetryInterval: m.APIRetryInterval, RetryMax: m.APIRetryMax,
-		},
-	}
 }

@@ -167,7 +167,19 @@ func (e *env) checkOutcome(ctx context.Context, t *testing.T, prefix string, ids
 	require.NoError(t, err)
 	moves, err := e.vmoves(ctx, nid)
 	require.NoError(t, err)
-	fmt.Printf("    %-40s %-10s %-8s %-10s %-6s %s\n", "SERVER", "HA", "STATUS", "HOST", "EVACS", "VMOVE")
+	// Lazarus's evacuate calls per instance, from its own journal: more than
+	// one means it re-issued (a refused call, or a retry while one landed).
+	calls := map[string]int{}
+	if n, err := e.notification(ctx, nid); err == nil {
+		for _, st := range n.RecoveryWorkflowDetails {
+			for _, p := range st.ProgressDetails {
+				if strings.HasPrefix(p.Message, "Evacuation of instance started: '") {
+					calls[strings.SplitN(strings.TrimPrefix(p.Message, "Evacuation of instance started: '"), "'", 2)[0]]++
+				}
+			}
+		}
+	}
+	fmt.Printf("    %-40s %-6s %-8s %-10s %-11s %-6s %s\n", "SERVER", "HA", "STATUS", "HOST", "NOVA EVACS", "CALLS", "VMOVE")
 	byInstance := map[string]vmoves.VMove{}
 	for _, m := range moves {
 		byInstance[m.InstanceUUID] = m
@@ -182,7 +194,10 @@ func (e *env) checkOutcome(ctx context.Context, t *testing.T, prefix string, ids
 				vm += " → " + *m.DestHost
 			}
 		}
-		fmt.Printf("    %-40s %-10v %-8s %-10s %-6d %s\n", s.Name, ha[id], s.Status, s.Host, len(migs[id]), vm)
+		fmt.Printf("    %-40s %-6v %-8s %-10s %-11d %-6d %s\n", s.Name, ha[id], s.Status, s.Host, len(migs[id]), calls[id], vm)
+		if calls[id] > 1 {
+			logf("NOTE: Lazarus issued %d evacuate calls for %s (Nova recorded %d evacuations)", calls[id], s.Name, len(migs[id]))
+		}
 	}
 	for _, id := range ids {
 		s := ss[id]

@@ -22,6 +22,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
@@ -179,7 +180,9 @@ func setup(ctx context.Context, t *testing.T) *env {
 	out, err = exec.CommandContext(ctx, e.binary("lazarus-manage"), "fence", "genkey", "--out", keyFile).CombinedOutput()
 	require.NoError(t, err, "lazarus-manage fence genkey: %s", out)
 	e.conf = filepath.Join(e.work, "lazarus.conf")
-	queue := "lazarus.e2e." + e.prefix
+	queue := "lazarus.cloud-e2e." + e.prefix
+	amqpURL := envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+	t.Cleanup(func() { deleteQueues(amqpURL, queue, queue+".dead", queue+".heartbeats") })
 	conf := fmt.Sprintf(`[DEFAULT]
 auth_strategy = keystone
 transport_url = %s
@@ -221,7 +224,7 @@ evacuate_all_instances = false
 # The scenarios fence compute-1 several times within minutes: the storm
 # brake's rate limit (default 5 per 10 min) is not what they test.
 max_fences_per_window = 50
-`, envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"), queue, db, apiListen,
+`, amqpURL, queue, db, apiListen,
 		lz.AuthURL, lz.Password, lz.AuthURL, lz.Password, keyFile)
 	require.NoError(t, os.WriteFile(e.conf, []byte(conf), 0o600))
 	out, err = exec.CommandContext(ctx, e.binary("lazarus-manage"), "--config", e.conf, "config", "check").CombinedOutput()
@@ -256,6 +259,26 @@ max_fences_per_window = 50
 	e.lookupResources(ctx, t)
 	e.register(ctx, t)
 	return e
+}
+
+// deleteQueues removes this run's queues from the shared broker.
+func deleteQueues(url string, names ...string) {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		logf("cleanup: connect to RabbitMQ: %v", err)
+		return
+	}
+	defer conn.Close()
+	for _, n := range names {
+		ch, err := conn.Channel()
+		if err != nil {
+			return
+		}
+		if _, err := ch.QueueDelete(n, false, false, false); err != nil {
+			logf("cleanup: delete queue %s: %v", n, err)
+		}
+		_ = ch.Close()
+	}
 }
 
 func envOr(k, def string) string {

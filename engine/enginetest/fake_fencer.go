@@ -98,13 +98,16 @@ type FakeConfirmer struct {
 }
 
 // Confirm records that an operator confirmed hostUUID off now.
-func (c *FakeConfirmer) Confirm(hostUUID string) {
+func (c *FakeConfirmer) Confirm(hostUUID string) { c.ConfirmAt(hostUUID, time.Now()) }
+
+// ConfirmAt records an operator's confirmation of hostUUID given at t.
+func (c *FakeConfirmer) ConfirmAt(hostUUID string, t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.at == nil {
 		c.at = map[string]time.Time{}
 	}
-	c.at[hostUUID] = time.Now()
+	c.at[hostUUID] = t
 }
 
 // FenceConfirmedSince implements recovery.FenceConfirmer.

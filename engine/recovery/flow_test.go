@@ -283,6 +283,31 @@ func TestBMCDarkHolds(t *testing.T) {
 	require.Len(t, b.compute.Evacuations()[id], 1)
 }
 
+// TestEarlierConfirmationIsNotReused is invariant 1 across incidents: an
+// operator's confirmation given before this recovery began (for an earlier
+// failure of the same host, which was powered on since) proves nothing
+// about the host now, so a dark BMC still holds the recovery.
+func TestEarlierConfirmationIsNotReused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, recovery.MethodAuto)
+	for _, h := range []string{"c1", "c2"} {
+		b.addHost(h, false)
+	}
+	b.compute.AddServer("c1", "vm", "active", ha(), small)
+	// Given seconds before the host failed again: within a minute of the
+	// new failure, which the old rule (generated_time - 1 min) accepted.
+	b.confirm.ConfirmAt(b.hosts["c1"], time.Now().Add(-10*time.Second))
+	b.compute.KillHost("c1")
+	b.fencer.SetDark("c1", true)
+	n := b.notify("c1", stoppedPayload, "c2", nil)
+	b.engine("engine-a", 5*time.Second)
+
+	reason := b.waitHeld(n)
+	require.Contains(t, reason, "not proven dead")
+	require.Empty(t, b.compute.Evacuations())
+	require.Equal(t, -1, indexOf(b.compute.Calls(), "SetForcedDown"))
+}
+
 // TestRequireFencingFalse is Masakari's trust-the-monitor mode.
 func TestRequireFencingFalse(t *testing.T) {
 	t.Parallel()

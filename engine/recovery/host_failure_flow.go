@@ -359,9 +359,12 @@ func (fl *Flows) confirmed(ctx context.Context, job *workflow.Job) (bool, error)
 		return false, nil
 	}
 	r := job.Recovery
-	// A confirmation counts if given after the failure was reported (with
-	// a minute's slack for monitor clocks).
-	ok, err := fl.confirm.FenceConfirmedSince(ctx, r.HostUUID, r.GeneratedTime.Add(-time.Minute))
+	// A confirmation counts only for the recovery it was given during:
+	// one given before this recovery began belongs to an earlier incident
+	// (the host may have been powered on and failed again since), and
+	// reusing it would evacuate a host nobody proved dead. The database's
+	// clock stamps both rows, so no monitor clock is involved.
+	ok, err := fl.confirm.FenceConfirmedSince(ctx, r.HostUUID, r.CreatedAt)
 	if err != nil {
 		return false, ctxErr(ctx, fmt.Errorf("read fence confirmations: %w", err))
 	}

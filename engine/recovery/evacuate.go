@@ -36,6 +36,24 @@ func hadIntent(job *workflow.Job, id string) bool {
 	return false
 }
 
+// evacuationPending reports whether Nova has an evacuation of the instance
+// off failedHost, created since since, that is in flight or finished: then
+// the instance is moving or has moved, and must not be evacuated again.
+// Only a failed, errored or cancelled one leaves it free to retry.
+func evacuationPending(migs []Migration, failedHost string, since time.Time) bool {
+	for _, m := range migs {
+		if m.Type != "evacuation" || m.SourceCompute != failedHost || m.CreatedAt.Before(since) {
+			continue
+		}
+		switch m.Status {
+		case "failed", "error", "cancelled":
+		default:
+			return true
+		}
+	}
+	return false
+}
+
 // one evacuates and confirms one instance. The returned error is only for
 // a lost lease or shutdown; an instance that cannot be evacuated is a
 // result with status failed.
@@ -74,11 +92,10 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 			if err != nil {
 				return instanceResult{}, ctxErr(ctx, fmt.Errorf("read migrations of %s: %w", s.ID, err))
 			}
-			for _, m := range migs {
-				if m.Type == "evacuation" && m.InFlight() {
-					inFlight = true
-				}
-			}
+			// Not only in-flight evacuations: one Nova finished ("done")
+			// between our server read and this migrations read has landed
+			// elsewhere, and a second call would start the instance twice.
+			inFlight = evacuationPending(migs, r.HostName, r.CreatedAt.Add(-time.Minute))
 		}
 		checkNova = true
 		var target *Target

@@ -35,11 +35,7 @@ func (a *app) fenceList() *cobra.Command {
 		if _, err := a.options(of); err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -74,11 +70,7 @@ func (a *app) fenceShow() *cobra.Command {
 		if _, err := a.options(of); err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -197,11 +189,7 @@ func (a *app) fenceCreate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -233,11 +221,7 @@ func (a *app) fenceUpdate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -257,11 +241,7 @@ func (a *app) fenceUpdate() *cobra.Command {
 func (a *app) fenceDelete() *cobra.Command {
 	cmd := &cobra.Command{Use: "delete <segment_id> <host> <device>", Short: "Remove a fence device.", Args: exactArgs("<segment_id>", "<host>", "<device>")}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -285,11 +265,7 @@ func (a *app) fenceConfirm() *cobra.Command {
 		if _, err := a.options(of); err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}

@@ -71,6 +71,17 @@ func (a *app) showHost(cmd *cobra.Command, c *api, of *outputFlags, segment, uui
 	return a.emitOne(of, hostShowColumns, row)
 }
 
+// hostClient is how every per-host command starts: a client, and the
+// segment and host resolved by name or id as the Python client does.
+func (a *app) hostClient(cmd *cobra.Command, segArg, hostArg string) (*api, string, string, error) {
+	c, err := a.client(cmd.Context())
+	if err != nil {
+		return nil, "", "", err
+	}
+	seg, host, err := a.resolveHost(cmd, c, segArg, hostArg)
+	return c, seg, host, err
+}
+
 func (a *app) resolveHost(cmd *cobra.Command, c *api, segArg, hostArg string) (string, string, error) {
 	seg, err := c.uuidByName(cmd.Context(), segArg, "")
 	if err != nil {
@@ -87,11 +98,7 @@ func (a *app) hostShow() *cobra.Command {
 		if _, err := a.options(of); err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -186,11 +193,7 @@ func (a *app) hostUpdate() *cobra.Command {
 		if _, err := a.options(of); err != nil {
 			return err
 		}
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -213,11 +216,7 @@ func (a *app) hostUpdate() *cobra.Command {
 func (a *app) hostDelete() *cobra.Command {
 	cmd := &cobra.Command{Use: "delete <segment_id> <host>", Short: "Delete a host.", Args: exactArgs("<segment_id>", "<host>")}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := a.client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		seg, host, err := a.resolveHost(cmd, c, args[0], args[1])
+		c, seg, host, err := a.hostClient(cmd, args[0], args[1])
 		if err != nil {
 			return err
 		}

@@ -4,91 +4,55 @@
 package main
 
 import (
-	"flag"
-	"fmt"
+	"context"
 	"os"
 	"strings"
-	"sync"
 
-	"github.com/lazarus-ha/lazarus/cmd/internal/config"
-	"github.com/lazarus-ha/lazarus/cmd/internal/daemon"
 	"github.com/lazarus-ha/lazarus/cmd/internal/monitorwire"
 	"github.com/lazarus-ha/lazarus/monitors/event"
 	"github.com/lazarus-ha/lazarus/monitors/host"
 	"github.com/lazarus-ha/lazarus/monitors/publish"
 )
 
-func main() { os.Exit(run()) }
+func main() {
+	os.Exit(monitorwire.Main("lazarus-hostmonitor", event.MonitorHost, []string{"hostmonitor.networks"}, build))
+}
 
-func run() int {
-	path := flag.String("config", config.DefaultPath, "configuration file")
-	flag.Parse()
-	c, err := config.Load(*path, "hostmonitor.networks")
+func build(e *monitorwire.Env) (monitorwire.Monitor, []any, error) {
+	c := e.Config
+	hm := c.HostMonitor
+	nets, err := host.ParseNetworks(hm.Networks, hm.Peers)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+		return nil, nil, err
 	}
-	log := daemon.NewLogger(c, "lazarus-hostmonitor")
-	hostname := monitorwire.Hostname(c)
-	nets, err := host.ParseNetworks(c.HostMonitor.Networks, c.HostMonitor.Peers)
+	gossipKey, err := host.ParseGossipKey(hm.GossipKey)
 	if err != nil {
-		log.Error("bad configuration", "err", err)
-		return 2
-	}
-	gossipKey, err := host.ParseGossipKey(c.HostMonitor.GossipKey)
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		return 2
+		return nil, nil, err
 	}
 	var action []string
-	if a := strings.TrimSpace(c.HostMonitor.IsolationAction); a != "" && a != "none" {
+	if a := strings.TrimSpace(hm.IsolationAction); a != "" && a != "none" {
 		action = strings.Fields(a)
 	}
-	ctx, stop := daemon.SignalContext()
-	defer stop()
-	reg := daemon.NewRegistry()
-	pub, err := publish.Open(monitorwire.PublishOptions(c, event.MonitorHost), log, reg)
-	if err != nil {
-		log.Error("open publisher", "err", err)
-		return 1
-	}
 	mon, err := host.New(host.Config{
-		Host:               hostname,
+		Host:               e.Host,
 		Networks:           nets,
-		IsolationAddresses: c.HostMonitor.IsolationAddresses,
-		IsolationTimeout:   c.HostMonitor.IsolationTimeout,
+		IsolationAddresses: hm.IsolationAddresses,
+		IsolationTimeout:   hm.IsolationTimeout,
 		IsolationAction:    action,
-		ProbeInterval:      c.HostMonitor.ProbeInterval,
-		ProbeTimeout:       c.HostMonitor.ProbeTimeout,
-		SuspicionMult:      c.HostMonitor.SuspicionMult,
+		ProbeInterval:      hm.ProbeInterval,
+		ProbeTimeout:       hm.ProbeTimeout,
+		SuspicionMult:      hm.SuspicionMult,
 		GossipKey:          gossipKey,
-	}, pub, log, reg)
+	}, e.Publisher, e.Log, e.Registry)
 	if err != nil {
-		log.Error("bad configuration", "err", err)
-		return 2
+		return nil, nil, err
 	}
-	if err := daemon.ServeMetrics(ctx, log, c.Monitors.MetricsListen, reg); err != nil {
-		log.Error("serve metrics", "err", err)
-		return 1
-	}
-	log.Info("starting", "host", hostname, "networks", c.HostMonitor.Networks)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = pub.Run(ctx) }()
-	if iv := c.HostMonitor.HeartbeatInterval; iv > 0 && (c.Monitors.Transport == "" || c.Monitors.Transport == "amqp") {
+	if iv := hm.HeartbeatInterval; iv > 0 && (c.Monitors.Transport == "" || c.Monitors.Transport == "amqp") {
 		sender := publish.NewHeartbeatSender(c.Default.TransportURL, c.Default.NotificationQueue)
-		beats := publish.NewHeartbeats(iv, mon.Heartbeat, sender, log, reg)
-		wg.Go(func() { beats.Run(ctx); _ = sender.Close() })
+		beats := publish.NewHeartbeats(iv, mon.Heartbeat, sender, e.Log, e.Registry)
+		e.Background(func(ctx context.Context) { beats.Run(ctx); _ = sender.Close() })
 	} else if iv > 0 {
-		log.Info("heartbeats need [monitors] transport = amqp; none are sent", "transport", c.Monitors.Transport)
+		e.Log.Info("heartbeats need [monitors] transport = amqp; none are sent", "transport", c.Monitors.Transport)
 	}
-	err = mon.Run(ctx)
-	stop()
-	wg.Wait()
-	if err != nil {
-		log.Error("host monitor stopped", "err", err)
-		return 1
-	}
-	log.Info("stopped")
-	return 0
+	return mon, []any{"networks", hm.Networks}, nil
 }

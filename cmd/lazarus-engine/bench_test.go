@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lazarus-ha/lazarus/engine/enginetest"
+	"github.com/lazarus-ha/lazarus/engine/recovery"
 	"github.com/lazarus-ha/lazarus/test/novasim"
 )
 
@@ -39,7 +41,8 @@ type benchCase struct {
 	perHost         int // instances on every host
 	failedInstances int // instances on each failed host (overrides perHost there)
 	failing         int // failed hosts, one per segment
-	threads         int
+	threads         int // host_failure_recovery_threads; 0: unset (the default)
+	inFlight        int // [engine] max_evacuations_in_flight; 0: the default
 }
 
 var (
@@ -57,11 +60,24 @@ var (
 // simulator, and verify_interval is 100 ms.
 func BenchmarkHostRecovery(b *testing.B) {
 	cases := []benchCase{
-		{name: "1_instance", segments: 1, hostsPerSegment: 4, failedInstances: 1, failing: 1, threads: 3},
+		{name: "1_instance", segments: 1, hostsPerSegment: 4, failedInstances: 1, failing: 1},
+		{name: "6_instances_threads3", segments: 1, hostsPerSegment: 3, failedInstances: 6, failing: 1, threads: 3},
+		{name: "6_instances", segments: 1, hostsPerSegment: 3, failedInstances: 6, failing: 1},
 		{name: "100_instances_threads3", segments: 1, hostsPerSegment: 11, failedInstances: 100, failing: 1, threads: 3},
-		{name: "100_instances", segments: 1, hostsPerSegment: 11, failedInstances: 100, failing: 1, threads: 50},
-		{name: "1000_instances", segments: 1, hostsPerSegment: 21, failedInstances: 1000, failing: 1, threads: 50},
-		{name: "20_of_1000_hosts_50000_instances", segments: 20, hostsPerSegment: 50, perHost: 50, failing: 20, threads: 10},
+		{name: "100_instances", segments: 1, hostsPerSegment: 11, failedInstances: 100, failing: 1},
+		{name: "1000_instances", segments: 1, hostsPerSegment: 21, failedInstances: 1000, failing: 1},
+		{name: "20_of_1000_hosts_50000_instances", segments: 20, hostsPerSegment: 50, perHost: 50, failing: 20},
+	}
+	// LAZARUS_BENCH_INFLIGHT=8,16,32,64 sweeps max_evacuations_in_flight
+	// over the 20-host case instead (how its default was chosen).
+	if sweep := os.Getenv("LAZARUS_BENCH_INFLIGHT"); sweep != "" {
+		cases = nil
+		for _, v := range strings.Split(sweep, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			require.NoError(b, err, "LAZARUS_BENCH_INFLIGHT")
+			cases = append(cases, benchCase{name: fmt.Sprintf("20_of_1000_hosts_inflight%d", n), segments: 20, hostsPerSegment: 50,
+				perHost: 50, failing: 20, inFlight: n})
+		}
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
@@ -73,7 +89,8 @@ func BenchmarkHostRecovery(b *testing.B) {
 	b.Cleanup(func() {
 		benchMu.Lock()
 		defer benchMu.Unlock()
-		fmt.Printf("\n%-34s %9s %7s %12s %12s %12s %10s %9s\n", "scenario", "evacuated", "threads", "first_evac", "last_evac", "all_active", "finished", "peak_rss")
+		fmt.Printf("\nengine host recovery (novasim over HTTP, 200 ms per evacuation; threads - = unset; limits per target/in flight; load average %s)\n", loadavg())
+		fmt.Printf("%-34s %9s %7s %9s %12s %12s %12s %10s %9s\n", "scenario", "evacuated", "threads", "limits", "first_evac", "last_evac", "all_active", "finished", "peak_rss")
 		for _, r := range benchRows {
 			fmt.Println(r)
 		}
@@ -109,13 +126,19 @@ func runBenchCase(b *testing.B, bc benchCase) {
 			}
 		}
 	}
-	c.startEngineWith("bench", map[string]string{
-		"DEFAULT.host_failure_recovery_threads": strconv.Itoa(bc.threads),
-		"DEFAULT.verify_interval":               "100ms",
-		"fencing.require_fencing":               "false",
-		"host_failure.evacuate_all_instances":   "true",
-		"engine.lease_ttl":                      "15s",
-	})
+	overrides := map[string]string{
+		"DEFAULT.verify_interval":             "100ms",
+		"fencing.require_fencing":             "false",
+		"host_failure.evacuate_all_instances": "true",
+		"engine.lease_ttl":                    "15s",
+	}
+	if bc.threads > 0 {
+		overrides["DEFAULT.host_failure_recovery_threads"] = strconv.Itoa(bc.threads)
+	}
+	if bc.inFlight > 0 {
+		overrides["engine.max_evacuations_in_flight"] = strconv.Itoa(bc.inFlight)
+	}
+	c.startEngineWith("bench", overrides)
 	waitFor(b, "engine to consume", time.Minute, func() bool { return queueConsumers(b, c) > 0 })
 
 	t0 := time.Now()
@@ -166,7 +189,12 @@ func runBenchCase(b *testing.B, bc benchCase) {
 	b.ReportMetric(active.Sub(t0).Seconds(), "s_to_all_active")
 	b.ReportMetric(rss, "MiB_peak_rss")
 	benchMu.Lock()
-	benchRows = append(benchRows, fmt.Sprintf("%-34s %9d %7d %12s %12s %12s %10s %8.1fM", bc.name, len(evacuees), bc.threads,
+	threads := "-"
+	if bc.threads > 0 {
+		threads = strconv.Itoa(bc.threads)
+	}
+	limits := fmt.Sprintf("%d/%d", recovery.DefaultMaxEvacuationsPerTarget, cmp.Or(bc.inFlight, recovery.DefaultMaxEvacuationsInFlight))
+	benchRows = append(benchRows, fmt.Sprintf("%-34s %9d %7s %9s %12s %12s %12s %10s %8.1fM", bc.name, len(evacuees), threads, limits,
 		first.Sub(t0).Round(time.Millisecond), last.Sub(t0).Round(time.Millisecond), active.Sub(t0).Round(time.Millisecond),
 		finished.Round(time.Millisecond), rss))
 	benchMu.Unlock()
@@ -185,4 +213,12 @@ func (c *cloud) enginePID(name string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.engines[name].Process.Pid
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

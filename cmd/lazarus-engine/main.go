@@ -66,6 +66,8 @@ func flowsConfig(cfg *config.Config) recovery.Config {
 		HostDisableReason:          hf.ServiceDisableReason,
 		EvacuateAttempts:           hf.EvacuateAttempts,
 		Threads:                    d.HostFailureRecoveryThreads,
+		MaxEvacuationsPerTarget:    hf.MaxEvacuationsPerTarget,
+		MaxEvacuationsInFlight:     cfg.Engine.MaxEvacuationsInFlight,
 		Ratios:                     recovery.Ratios{CPU: hf.CPUAllocationRatio, RAM: hf.RAMAllocationRatio, Disk: hf.DiskAllocationRatio},
 		RequireFencing:             cfg.Fencing.RequireFencing,
 		Brake: brake.Limits{MaxFailedHostRatio: hf.MaxFailedHostRatio, MinHostsForRatio: hf.MinHostsForRatio,

@@ -3,6 +3,7 @@ package enginetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -34,6 +35,47 @@ type FakeCompute struct {
 	// OnEvacuate, if set, is called (without the lock) after an evacuate
 	// call is accepted.
 	OnEvacuate func(id, target string)
+
+	// In flight: accepted evacuations not yet finished, per target and in
+	// all, with the most ever seen at once.
+	inflight, maxInflight map[string]int
+	inflightAll, maxAll   int
+	hold                  chan struct{}
+}
+
+// HoldEvacuations keeps every accepted evacuation in flight (task_state
+// rebuilding) until ReleaseEvacuations.
+func (f *FakeCompute) HoldEvacuations() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hold == nil {
+		f.hold = make(chan struct{})
+	}
+}
+
+// ReleaseEvacuations lets the held evacuations, and later ones, finish.
+func (f *FakeCompute) ReleaseEvacuations() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hold != nil {
+		close(f.hold)
+		f.hold = nil
+	}
+}
+
+// InFlight returns the evacuations accepted and not yet finished, in all.
+func (f *FakeCompute) InFlight() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.inflightAll
+}
+
+// MaxInFlight returns the most evacuations ever in flight at once, in all
+// and per target host.
+func (f *FakeCompute) MaxInFlight() (int, map[string]int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maxAll, maps.Clone(f.maxInflight)
 }
 
 // NewFakeCompute returns an empty fake.
@@ -269,6 +311,14 @@ func (f *FakeCompute) Evacuate(_ context.Context, id, target string) error {
 	delete(f.failOnce, id)
 	delay := f.EvacuateDelay
 	hook := f.OnEvacuate
+	hold := f.hold
+	if f.inflight == nil {
+		f.inflight, f.maxInflight = map[string]int{}, map[string]int{}
+	}
+	f.inflight[target]++
+	f.maxInflight[target] = max(f.maxInflight[target], f.inflight[target])
+	f.inflightAll++
+	f.maxAll = max(f.maxAll, f.inflightAll)
 	f.mu.Unlock()
 	if hook != nil {
 		hook(id, target)
@@ -276,6 +326,8 @@ func (f *FakeCompute) Evacuate(_ context.Context, id, target string) error {
 	done := func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		f.inflight[target]--
+		f.inflightAll--
 		s.TaskState = ""
 		ms := f.migs[id]
 		if fail {
@@ -289,9 +341,18 @@ func (f *FakeCompute) Evacuate(_ context.Context, id, target string) error {
 		}
 		ms[len(ms)-1].Status = "done"
 	}
-	if delay <= 0 {
+	switch {
+	case hold != nil:
+		go func() {
+			<-hold
+			if delay > 0 {
+				time.Sleep(delay)
+			}
+			done()
+		}()
+	case delay <= 0:
 		done()
-	} else {
+	default:
 		time.AfterFunc(delay, done)
 	}
 	return nil

@@ -16,8 +16,10 @@
 // the compute service forced down and disabled (no fixed sleep). select
 // lists every server on the host (all tenants, all pages) and orders the
 // HA-enabled ones first (Select); place picks targets (Placer); evacuate
-// runs host_failure_recovery_threads at a time, one vmoves row per
-// instance, and confirms each ACTIVE on another host.
+// keeps within the engine's evacuation limits (evacLimiter: per target
+// host and in all, across recoveries; host_failure_recovery_threads per
+// recovery when set), one vmoves row per instance, and confirms each
+// ACTIVE on another host.
 //
 // # State model
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,16 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 	}
 	flavor := Flavor{VCPUs: s.VCPUs, RAMMB: s.RAMMB, DiskGB: s.DiskGB}
 	tried := map[string]bool{}
+	// slot is the target whose evacuation slot this instance holds, from
+	// pick until its evacuation is confirmed, failed or given up.
+	var slot *Target
+	free := func() {
+		if slot != nil {
+			fl.limit.release(slot.Name)
+			slot = nil
+		}
+	}
+	defer free()
 	var lastReason string
 	checkNova := hadIntent(job, s.ID)
 	for attempt := 1; ; attempt++ {
@@ -103,8 +114,21 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 			if attempt > fl.cfg.EvacuateAttempts {
 				return ev.record(ctx, s.ID, store.StepStateFailure, "failed", "", fmt.Sprintf("gave up after %d attempts: %s", fl.cfg.EvacuateAttempts, lastReason))
 			}
-			t, ok := ev.placer.Pick(flavor, tried)
-			if !ok {
+			t, waited, err := ev.pick(ctx, flavor, tried)
+			if err != nil {
+				return instanceResult{}, err
+			}
+			if t != nil && waited {
+				// Waiting for a slot may have taken long: read Nova
+				// again before acting on the old reading.
+				if srv, err = fl.compute.Server(ctx, s.ID); err != nil || srv.Host != r.HostName || srv.TaskState != "" {
+					fl.limit.release(t.Name)
+					ev.placer.Release(t, flavor)
+					continue
+				}
+			}
+			slot = t
+			if t == nil {
 				reason := "no valid target host (same segment, up, enabled, not on maintenance, with room)"
 				if lastReason != "" {
 					reason += "; last attempt: " + lastReason
@@ -118,12 +142,13 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 						return instanceResult{}, ctxErr(ctx, err)
 					}
 					ev.placer.Release(t, flavor)
+					free()
 					tried[t.Name] = true
 					lastReason = err.Error()
 					continue
 				}
 			}
-			err := job.Tx(ctx, func(tx pgx.Tx) error {
+			err = job.Tx(ctx, func(tx pgx.Tx) error {
 				return store.VMoveUpdateTx(ctx, tx, r.NotificationUUID, s.ID, "ongoing", t.Name, "")
 			}, store.StepEntry{Name: "evacuate", Item: s.ID, Phase: store.StepPhaseIntent, State: store.StepStateRunning, Progress: 0.5,
 				Message: fmt.Sprintf("Evacuation of instance started: '%s' to '%s'", s.ID, t.Name),
@@ -140,6 +165,7 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 				}
 				fl.metrics.Evacuation("retried")
 				ev.placer.Release(t, flavor)
+				free()
 				tried[t.Name] = true
 				lastReason = fmt.Sprintf("evacuate to %s: %v", t.Name, err)
 				job.Log.WarnContext(ctx, "evacuate call failed", "instance", s.ID, "target", t.Name, "attempt", attempt, "err", err)
@@ -148,6 +174,7 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 		}
 		// Confirm: ACTIVE (or its original state) on another host.
 		srv, ok, reason, err := ev.confirm(ctx, s)
+		free()
 		if err != nil {
 			return instanceResult{}, err
 		}
@@ -174,6 +201,47 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 			return ev.record(ctx, s.ID, store.StepStateFailure, "failed", srv.Host, reason)
 		}
 		fl.metrics.Evacuation("retried")
+	}
+}
+
+// pick chooses a target for f, not in tried, with room (Placer) and a free
+// evacuation slot (evacLimiter), and takes both. When every fitting target,
+// or the engine, has its share of evacuations in flight, it waits for one
+// to end; waited says it did. t is nil when no target fits at all.
+func (ev *evacuation) pick(ctx context.Context, f Flavor, tried map[string]bool) (t *Target, waited bool, err error) {
+	lim := ev.fl.limit
+	for {
+		freed := lim.changed()
+		exclude := maps.Clone(tried)
+		busy := false
+	candidates:
+		for {
+			t, ok := ev.placer.Pick(f, exclude)
+			if !ok {
+				break
+			}
+			switch lim.try(t.Name) {
+			case admitted:
+				return t, waited, nil
+			case targetFull:
+				ev.placer.Release(t, f)
+				exclude[t.Name] = true
+				busy = true
+			case engineFull:
+				ev.placer.Release(t, f)
+				busy = true
+				break candidates
+			}
+		}
+		if !busy {
+			return nil, waited, nil
+		}
+		select {
+		case <-freed:
+			waited = true
+		case <-ctx.Done():
+			return nil, waited, context.Cause(ctx)
+		}
 	}
 }
 

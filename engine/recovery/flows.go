@@ -27,7 +27,17 @@ type Config struct {
 	AddReservedHostToAggregate bool
 	HostDisableReason          string
 	EvacuateAttempts           int
-	Threads                    int
+	// Threads, when positive, bounds how many instances of one recovery
+	// are evacuated at a time (Masakari's host_failure_recovery_threads).
+	// Zero leaves a recovery bounded only by the two limits below.
+	Threads int
+	// MaxEvacuationsPerTarget bounds the evacuations in flight to any one
+	// target host, across every recovery of this engine (default
+	// DefaultMaxEvacuationsPerTarget).
+	MaxEvacuationsPerTarget int
+	// MaxEvacuationsInFlight bounds the evacuations in flight in this
+	// engine (default DefaultMaxEvacuationsInFlight).
+	MaxEvacuationsInFlight int
 	// Ratios are the overcommit ratios of the capacity check.
 	Ratios         Ratios
 	RequireFencing bool
@@ -55,7 +65,9 @@ func (c *Config) defaults() {
 	c.HostDisableReason = cmpOr(c.HostDisableReason, "Masakari detected host failed.")
 	c.ProcessDisableReason = cmpOr(c.ProcessDisableReason, "Masakari detected process failed.")
 	c.EvacuateAttempts = max(c.EvacuateAttempts, 1)
-	c.Threads = max(c.Threads, 1)
+	c.Threads = max(c.Threads, 0)
+	c.MaxEvacuationsPerTarget = cmpOr(c.MaxEvacuationsPerTarget, DefaultMaxEvacuationsPerTarget)
+	c.MaxEvacuationsInFlight = cmpOr(c.MaxEvacuationsInFlight, DefaultMaxEvacuationsInFlight)
 	c.VerifyInterval = cmpOr(c.VerifyInterval, time.Second)
 	c.WaitAfterEvacuation = cmpOr(c.WaitAfterEvacuation, 90*time.Second)
 	c.WaitAfterPowerOff = cmpOr(c.WaitAfterPowerOff, 180*time.Second)
@@ -83,12 +95,14 @@ type Flows struct {
 	self    brake.SelfCheck
 	metrics *metrics.Metrics
 	inv     *inventory
+	limit   *evacLimiter
 }
 
 // New returns the flows. confirm and self may be nil.
 func New(cfg Config, c Compute, f Fencer, confirm FenceConfirmer, self brake.SelfCheck, m *metrics.Metrics) *Flows {
 	cfg.defaults()
-	return &Flows{cfg: cfg, compute: c, fencer: f, confirm: confirm, self: self, metrics: m, inv: &inventory{c: c, ttl: inventoryTTL}}
+	return &Flows{cfg: cfg, compute: c, fencer: f, confirm: confirm, self: self, metrics: m, inv: &inventory{c: c, ttl: inventoryTTL},
+		limit: newEvacLimiter(cfg.MaxEvacuationsPerTarget, cfg.MaxEvacuationsInFlight)}
 }
 
 // Handle runs (or resumes) one recovery.

@@ -463,8 +463,11 @@ type instanceResult struct {
 	id, status, dest, reason string
 }
 
-// evacuateAll evacuates and confirms every selected instance, at most
-// Threads at a time. One failed instance does not stop or undo the others.
+// evacuateAll evacuates and confirms every selected instance: at most
+// Threads at a time when host_failure_recovery_threads is set, and in any
+// case within the engine's evacuation limits (per target, in all), which
+// each instance's evacuation waits for (evacuation.pick). One failed
+// instance does not stop or undo the others.
 func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selected) ([]instanceResult, error) {
 	r := job.Recovery
 	hosts, err := job.Store().RecoveryHostsOfSegment(ctx, r.SegmentUUID)
@@ -482,7 +485,10 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 	parent := ctx
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	sem := make(chan struct{}, fl.cfg.Threads)
+	// Without threads, a recovery works on as many instances as the engine
+	// may have in flight: more would only wait for a slot after their
+	// first read of Nova.
+	sem := make(chan struct{}, cmpOr(fl.cfg.Threads, fl.cfg.MaxEvacuationsInFlight))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var fatal error

@@ -23,7 +23,9 @@ func TestLoadGood(t *testing.T) {
 	require.Equal(t, 2*time.Minute, c.KeystoneAuthtoken.CacheTTL)
 	require.Equal(t, []string{"mgmt=127.0.0.1:7946", "storage=127.0.0.2:7946"}, c.HostMonitor.Networks)
 	// Untouched options keep their defaults.
-	require.Equal(t, 3, c.Default.HostFailureRecoveryThreads)
+	require.Zero(t, c.Default.HostFailureRecoveryThreads, "unset: the evacuation limits govern")
+	require.Equal(t, 4, c.HostFailure.MaxEvacuationsPerTarget)
+	require.Equal(t, 64, c.Engine.MaxEvacuationsInFlight)
 	require.True(t, c.Fencing.RequireFencing)
 }
 

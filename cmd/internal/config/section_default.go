@@ -23,7 +23,7 @@ type Default struct {
 	WaitPeriodAfterPowerOff                time.Duration `ini:"wait_period_after_power_off" default:"180s" min:"1" help:"How long an instance may take to stop (instance failure flow)."`
 	WaitPeriodAfterPowerOn                 time.Duration `ini:"wait_period_after_power_on" default:"60s" min:"1" help:"How long an instance may take to become ACTIVE after start (instance failure flow)."`
 	WaitPeriodAfterServiceUpdate           time.Duration `ini:"wait_period_after_service_update" default:"180s" min:"1" help:"How long the process flow waits for nova-compute to read back disabled. Unlike Masakari, the host flow never sleeps this long: it forces the service down instead."`
-	HostFailureRecoveryThreads             int           `ini:"host_failure_recovery_threads" default:"3" min:"1" help:"How many instances of one failed host are evacuated at the same time."`
+	HostFailureRecoveryThreads             int           `ini:"host_failure_recovery_threads" default:"" min:"1" help:"Masakari's option, kept with its meaning when set: how many instances of one failed host are evacuated at the same time (Masakari's default 3 evacuates in waves of 3). Unset (the default), a recovery is bounded only by [host_failure] max_evacuations_per_target and [engine] max_evacuations_in_flight, which also apply when this is set."`
 }
 
 // Database is the [database] section.

@@ -287,7 +287,22 @@ func checkFenceDevice(d *store.FenceDevice, password string) error {
 		if !agentNameRe.MatchString(d.Agent) {
 			return badInput("Driver agent needs agent, the name of a fence agent (fence_*).")
 		}
-		if err := agent.Validate(agent.Config{Agent: d.Agent, Options: d.Options, Password: password}); err != nil {
+		// The engine hands address, port and username to the agent as
+		// ip, ipport and username (cmd/internal/fencewire); check them as
+		// such. agent.Validate holds the allow-list of each agent's options.
+		opts := make(map[string]string, len(d.Options)+3)
+		for k, v := range d.Options {
+			opts[k] = v
+		}
+		for k, v := range map[string]string{"ip": d.Address, "username": d.Username} {
+			if _, set := opts[k]; !set && v != "" {
+				opts[k] = v
+			}
+		}
+		if _, set := opts["ipport"]; !set && d.Port != 0 {
+			opts["ipport"] = strconv.Itoa(d.Port)
+		}
+		if err := agent.Validate(agent.Config{Agent: d.Agent, Options: opts, Password: password}); err != nil {
 			return badInput("%s", err.Error())
 		}
 		return nil

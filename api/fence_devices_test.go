@@ -256,3 +256,51 @@ func TestFenceConfirm(t *testing.T) {
 	code, _ = b.do("POST", "/v1/segments/"+b.seg.UUID+"/hosts/6b8a8d0e-6b38-4b4e-9d59-7a0f4f0f9c11/fence_confirm", "")
 	require.Equal(t, http.StatusNotFound, code)
 }
+
+// TestFenceDeviceForbiddenOptions checks that no option that makes a fence
+// agent run a program, write a file or read a script is stored (issue
+// #16): each answers 400 with Masakari's badRequest body, and nothing is
+// created.
+func TestFenceDeviceForbiddenOptions(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	cases := []struct{ name, agent, options string }{
+		{"ipmitool_path", "fence_ipmilan", `{"ipmitool_path": "/tmp/x"}`},
+		{"IPMITOOL_PATH", "fence_ipmilan", `{"IPMITOOL_PATH": "/tmp/x"}`},
+		{"ssh_options ProxyCommand", "fence_virsh", `{"ssh_options": "-o ProxyCommand=touch /tmp/pwned"}`},
+		{"sudo_path", "fence_ipmilan", `{"sudo_path": "/tmp/x"}`},
+		{"debug_file", "fence_ipmilan", `{"debug_file": "/etc/cron.d/x"}`},
+		{"debug", "fence_ipmilan", `{"debug": "/etc/cron.d/x"}`},
+		{"password-script", "fence_ipmilan", `{"password-script": "/tmp/x"}`},
+		{"password_script", "fence_ipmilan", `{"password_script": "/tmp/x"}`},
+		{"PASSWORD", "fence_ipmilan", `{"PASSWORD": "x"}`},
+		{"exec", "fence_vmware", `{"exec": "touch /tmp/pwned"}`},
+		{"unknown option", "fence_ipmilan", `{"frobnicate": "1"}`},
+		{"NUL in option value", "fence_ipmilan", `{"ip": "a\u0000"}`},
+		{"NUL in option key", "fence_ipmilan", `{"ip\u0000": "a"}`},
+	}
+	for _, c := range cases {
+		code, out := b.do("POST", b.base()+"/fence_devices",
+			`{"fence_device": {"level": 1, "driver": "agent", "agent": "`+c.agent+`", "options": `+c.options+`}}`)
+		require.Equal(t, http.StatusBadRequest, code, "%s: %v", c.name, out)
+		br, ok := out["badRequest"].(map[string]any)
+		require.True(t, ok, "%s: Masakari's badRequest body: %v", c.name, out)
+		require.Equal(t, float64(400), br["code"], c.name)
+		require.NotEmpty(t, br["message"], c.name)
+	}
+	// The address becomes the agent's ip: a space would add ipmitool arguments.
+	code, out := b.do("POST", b.base()+"/fence_devices",
+		`{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "address": "10.0.0.5 -I lan"}}`)
+	require.Equal(t, http.StatusBadRequest, code, "%v", out)
+	// An update cannot bring them in either.
+	code, out = b.do("POST", b.base()+"/fence_devices",
+		`{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "address": "10.0.0.5", "options": {"lanplus": "1"}}}`)
+	require.Equal(t, http.StatusCreated, code, "%v", out)
+	id := out["fence_device"].(map[string]any)["id"].(string)
+	code, out = b.do("PUT", b.base()+"/fence_devices/"+id, `{"fence_device": {"options": {"Ipmitool_Path": "/tmp/x"}}}`)
+	require.Equal(t, http.StatusBadRequest, code, "%v", out)
+	devs, err := b.st.FenceDeviceListByHost(context.Background(), b.host.UUID)
+	require.NoError(t, err)
+	require.Len(t, devs, 1)
+	require.Equal(t, map[string]string{"lanplus": "1"}, devs[0].Options)
+}

@@ -71,27 +71,20 @@ type Device struct {
 	path string
 }
 
-// Validate checks cfg without looking for the agent binary (the API uses
-// it on hosts that may not have the agents installed).
+// Validate checks cfg without looking for the agent binary or starting
+// any process (the API uses it on hosts that may not have the agents
+// installed, and New before anything runs): the agent's name, and every
+// option against the agent's allow-list (see CheckOption).
 func Validate(cfg Config) error {
 	base := filepath.Base(cfg.Agent)
 	if !agentName.MatchString(base) || (cfg.Agent != base && !filepath.IsAbs(cfg.Agent)) {
 		return fmt.Errorf("agent: %q is not a fence agent name (fence_*) or an absolute path to one", cfg.Agent)
 	}
-	for k, v := range cfg.Options {
-		switch {
-		case k == "" || strings.ContainsAny(k, "=\n\r \t"):
-			return fmt.Errorf("agent: option name %q is invalid", k)
-		case strings.ContainsAny(v, "\n\r"):
-			return fmt.Errorf("agent: option %s holds a line break", k)
-		case k == "action":
-			return errors.New("agent: option action is set by Lazarus per call")
-		case isSecretKey(k):
-			return fmt.Errorf("agent: option %s must not be set; give the password in the password field", k)
-		}
+	if err := checkOptions(cfg.Agent, cfg.Options); err != nil {
+		return err
 	}
-	if strings.ContainsAny(cfg.Password, "\n\r") {
-		return errors.New("agent: password holds a line break")
+	if strings.ContainsAny(cfg.Password, "\n\r\x00") {
+		return errors.New("agent: password holds a line break or a NUL")
 	}
 	return nil
 }
@@ -122,14 +115,6 @@ func New(cfg Config) (*Device, error) {
 	}
 	cfg.Options = opts
 	return &Device{cfg: cfg, path: path}, nil
-}
-
-func isSecretKey(k string) bool {
-	switch k {
-	case "password", "passwd", "password_script", "passwd_script", "snmp_priv_passwd", "snmp_priv_passwd_script", "identity_file":
-		return true
-	}
-	return false
 }
 
 func defaultName(cfg Config) string {

@@ -13,6 +13,17 @@
 // off) and then action=status, so the result carries an independent
 // reading of power off as evidence.
 //
+// # Options
+//
+// An agent runs as the engine's user (root on most sites), and several of
+// its options name a program it runs or a file it writes (ipmitool_path,
+// ssh_options, debug_file, password_script, ...). Validate, which New
+// calls before any process starts, accepts only the options the agent's
+// own `-o metadata` lists (options_table.go, regenerated with go generate
+// from Debian's fence-agents) minus every path-, file-, script- and
+// command-like option; names are compared case-insensitively with '-' and
+// '_' the same. CheckOption and AllowedOptions give the rule to the API.
+//
 // # Failure handling
 //
 // Every run is bounded by Config.Timeout and the caller's context; on

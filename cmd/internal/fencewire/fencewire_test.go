@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -211,4 +213,35 @@ func filter(calls []string, prefix string) []string {
 		}
 	}
 	return out
+}
+
+// TestStoredForbiddenOptionNeverRuns is the engine side of issue #16: a
+// fence device written straight into the database with an option that
+// makes the agent run a program is refused by fencing/agent before any
+// process starts, by the readiness check as by a fence.
+func TestStoredForbiddenOptionNeverRuns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := b.host(t, "compute-1")
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	script := filepath.Join(dir, "fence_fake")
+	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\ntouch "+marker+"\nexit 0\n"), 0o755))
+	for i, opts := range []string{`{"ipmitool_path": "/tmp/x"}`, `{"IPMITOOL_PATH": "/tmp/x"}`, `{"ssh_options": "-o ProxyCommand=sh"}`, `{"debug_file": "/etc/cron.d/x"}`} {
+		_, err := b.st.Pool().Exec(context.Background(), `INSERT INTO fence_devices (uuid, host_uuid, level, driver, agent, address, options)
+			VALUES (gen_random_uuid(), $1, $2, 'agent', $3, '10.0.0.5', $4::jsonb)`, h.UUID, i+1, script, opts)
+		require.NoError(t, err)
+	}
+	f := fencewire.New(b.st, b.box, b.cfg, b.log)
+	_, err := f.Fence(t.Context(), "compute-1")
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "refused")
+	_, _, err = f.PowerStatus(t.Context(), "compute-1")
+	require.Error(t, err)
+	out, err := fencewire.NewReadiness(b.st, b.box, b.cfg, b.log, prometheus.NewRegistry()).RunOnce(t.Context())
+	require.NoError(t, err)
+	require.Len(t, out, 1)
+	require.False(t, out[0].Ready)
+	_, err = os.Stat(marker)
+	require.ErrorIs(t, err, os.ErrNotExist, "the agent ran")
 }

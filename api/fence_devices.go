@@ -322,23 +322,6 @@ func (a *API) sealPassword(hostUUID, password string) ([]byte, error) {
 	return a.FenceSecrets.Seal([]byte(password), []byte(hostUUID)), nil
 }
 
-// checkManualLevel refuses to mix a manual device with others in a level.
-func (a *API) checkManualLevel(rq *Request, hostUUID, selfUUID string, level int, driver string) error {
-	devs, err := a.Store.FenceDeviceListByHost(rq.Context(), hostUUID)
-	if err != nil {
-		return err
-	}
-	for _, o := range devs {
-		if o.UUID == selfUUID || o.Level != level {
-			continue
-		}
-		if o.Driver == "manual" || driver == "manual" {
-			return Faultf(http.StatusConflict, "Level %d would mix a manual fence device with others.", level)
-		}
-	}
-	return nil
-}
-
 func (a *API) fenceDeviceCreate(rq *Request) (int, any, error) {
 	if err := a.authorize(rq, "lazarus_api:fence_devices:create"); err != nil {
 		return 0, nil, err
@@ -366,9 +349,6 @@ func (a *API) fenceDeviceCreate(rq *Request) (int, any, error) {
 	}
 	password := deref(in.Password)
 	if err := checkFenceDevice(d, password); err != nil {
-		return 0, nil, err
-	}
-	if err := a.checkManualLevel(rq, h.UUID, "", d.Level, d.Driver); err != nil {
 		return 0, nil, err
 	}
 	sealed, err := a.sealPassword(h.UUID, password)
@@ -439,9 +419,6 @@ func (a *API) fenceDeviceUpdate(rq *Request) (int, any, error) {
 		password = ""
 	}
 	if err := checkFenceDevice(&merged, password); err != nil {
-		return 0, nil, err
-	}
-	if err := a.checkManualLevel(rq, h.UUID, cur.UUID, merged.Level, merged.Driver); err != nil {
 		return 0, nil, err
 	}
 	p := &store.FenceDeviceUpdateParams{

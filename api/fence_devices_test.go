@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -303,4 +305,52 @@ func TestFenceDeviceForbiddenOptions(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, devs, 1)
 	require.Equal(t, map[string]string{"lanplus": "1"}, devs[0].Options)
+}
+
+// TestFenceLevelRuleConcurrent checks that the one-manual-device-per-level
+// rule holds under concurrent creates (issue #16: 50 concurrent creates
+// made 2 to 5 manual devices when the check ran outside the insert's
+// transaction).
+func TestFenceLevelRuleConcurrent(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	const n = 50
+	codes := make(chan int, 2*n)
+	var wg sync.WaitGroup
+	for i := range 2 * n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := `{"fence_device": {"level": 1, "driver": "manual"}}`
+			if i >= n {
+				// The other half tries to mix an agent device into level 2's manual one.
+				body = `{"fence_device": {"level": 2, "driver": "manual"}}`
+				if i%2 == 0 {
+					body = `{"fence_device": {"level": 2, "driver": "ipmi", "address": "10.0.0.5"}}`
+				}
+			}
+			req := httptest.NewRequest("POST", b.base()+"/fence_devices", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			b.h.ServeHTTP(w, req)
+			codes <- w.Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, c)
+	}
+	devs, err := b.st.FenceDeviceListByHost(context.Background(), b.host.UUID)
+	require.NoError(t, err)
+	perLevel := map[int][]string{}
+	for _, d := range devs {
+		perLevel[d.Level] = append(perLevel[d.Level], d.Driver)
+	}
+	require.Equal(t, []string{"manual"}, perLevel[1], "exactly one manual device in level 1")
+	l2 := perLevel[2]
+	require.NotEmpty(t, l2)
+	if slices.Contains(l2, "manual") {
+		require.Equal(t, []string{"manual"}, l2, "a manual level 2 holds nothing else")
+	}
 }

@@ -94,11 +94,19 @@ func nullPort(p int) *int {
 }
 
 // FenceDeviceInsert adds a device to a live host. Errors wrap ErrNotFound
-// when the host does not exist (in the segment).
+// when the host does not exist (in the segment), and ErrFenceLevelMixed
+// (an ErrConflict) when the level would mix a manual device with others;
+// that rule is checked under the host's row lock, so concurrent inserts
+// cannot both pass it.
 func (s *Store) FenceDeviceInsert(ctx context.Context, p *FenceDeviceInsertParams) (*FenceDevice, error) {
 	var out *FenceDevice
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := hostGet(ctx, tx, &HostGetByUUIDParams{UUID: p.HostUUID, SegmentUUID: p.SegmentUUID}, "FOR SHARE OF t"); err != nil {
+		// The host row lock serializes every device write of the host, so
+		// the level rule below sees the other writers' devices.
+		if _, err := hostGet(ctx, tx, &HostGetByUUIDParams{UUID: p.HostUUID, SegmentUUID: p.SegmentUUID}, "FOR NO KEY UPDATE OF t"); err != nil {
+			return err
+		}
+		if err := checkFenceLevel(ctx, tx, p.HostUUID, "", p.Level, p.Driver); err != nil {
 			return err
 		}
 		opts := p.Options
@@ -122,6 +130,28 @@ func (s *Store) FenceDeviceInsert(ctx context.Context, p *FenceDeviceInsertParam
 		return nil, err
 	}
 	return out, nil
+}
+
+// ErrFenceLevelMixed means a write would put a manual fence device in a
+// level with any other device (a manual level waits for an operator; a
+// second device there would be ambiguous).
+var ErrFenceLevelMixed = fmt.Errorf("fence level mixes a manual device with others: %w", ErrConflict)
+
+// checkFenceLevel refuses a device of driver at level that would share the
+// level with a manual device, or be a manual device sharing it with any
+// other; self is the device being updated ("" on insert). The caller holds
+// the host row lock.
+func checkFenceLevel(ctx context.Context, tx pgx.Tx, hostUUID, self string, level int, driver string) error {
+	var manual, others int
+	err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE driver = 'manual'), count(*) FROM fence_devices
+		WHERE host_uuid = $1 AND level = $2 AND NOT deleted AND ($3 = '' OR uuid::text <> $3)`, hostUUID, level, self).Scan(&manual, &others)
+	if err != nil {
+		return fmt.Errorf("check fence level: %w", err)
+	}
+	if manual > 0 || (driver == "manual" && others > 0) {
+		return conflict(ErrFenceLevelMixed, "Level %d would mix a manual fence device with others.", level)
+	}
+	return nil
 }
 
 // FenceDeviceGetParams name a device of a host.
@@ -210,10 +240,17 @@ type FenceDeviceUpdateParams struct {
 	Options map[string]string
 }
 
-// FenceDeviceUpdate changes a live device and returns it.
+// FenceDeviceUpdate changes a live device and returns it. It checks the
+// level rule as FenceDeviceInsert does, under the same lock.
 func (s *Store) FenceDeviceUpdate(ctx context.Context, p *FenceDeviceUpdateParams) (*FenceDevice, error) {
 	var out *FenceDevice
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		if canonicalUUID(p.HostUUID) {
+			// As in FenceDeviceInsert: one device writer per host at a time.
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM hosts WHERE uuid = $1 FOR NO KEY UPDATE`, p.HostUUID); err != nil {
+				return fmt.Errorf("lock host: %w", err)
+			}
+		}
 		cur, err := fenceDeviceGet(ctx, tx, &FenceDeviceGetParams{UUID: p.UUID, HostUUID: p.HostUUID}, "FOR UPDATE OF d")
 		if err != nil {
 			return err
@@ -241,6 +278,9 @@ func (s *Store) FenceDeviceUpdate(ctx context.Context, p *FenceDeviceUpdateParam
 		}
 		if p.Options != nil {
 			cur.Options = p.Options
+		}
+		if err := checkFenceLevel(ctx, tx, p.HostUUID, p.UUID, cur.Level, cur.Driver); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE fence_devices SET level = $2, driver = $3, agent = $4, address = $5, port = $6, username = $7,
 			password_encrypted = $8, options = $9, fence_ready = NULL, last_error = NULL, checked_at = NULL,

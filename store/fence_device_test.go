@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,4 +114,49 @@ func TestFenceConfirmedSince(t *testing.T) {
 
 	_, err = s.FenceConfirmationInsert(ctx, &store.FenceConfirmationInsertParams{HostUUID: "6b8a8d0e-6b38-4b4e-9d59-7a0f4f0f9c11", ConfirmedBy: "admin"})
 	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// TestFenceLevelRuleAtomic checks that concurrent inserts and updates
+// cannot put two manual devices, or a manual and another device, in one
+// level: the rule is checked under the host's row lock.
+func TestFenceLevelRuleAtomic(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	seg := newSegment(t, s, "seg")
+	h := newHost(t, s, seg, "c1")
+	const n = 50
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.FenceDeviceInsert(ctx, &store.FenceDeviceInsertParams{HostUUID: h.UUID, Level: 1, Driver: "manual"})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		require.ErrorIs(t, err, store.ErrFenceLevelMixed)
+		require.ErrorIs(t, err, store.ErrConflict)
+	}
+	require.Equal(t, 1, ok, "exactly one manual device in level 1")
+
+	// An update that moves a device into the manual level is refused too.
+	d, err := s.FenceDeviceInsert(ctx, &store.FenceDeviceInsertParams{HostUUID: h.UUID, Level: 2, Driver: "ipmi", Address: "a"})
+	require.NoError(t, err)
+	one := 1
+	_, err = s.FenceDeviceUpdate(ctx, &store.FenceDeviceUpdateParams{UUID: d.UUID, HostUUID: h.UUID, Level: &one})
+	require.ErrorIs(t, err, store.ErrFenceLevelMixed)
+	// Updating a device in place is not a conflict with itself.
+	three := 3
+	_, err = s.FenceDeviceUpdate(ctx, &store.FenceDeviceUpdateParams{UUID: d.UUID, HostUUID: h.UUID, Level: &three})
+	require.NoError(t, err)
 }

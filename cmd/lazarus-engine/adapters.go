@@ -18,7 +18,13 @@ import (
 // novaCompute adapts openstack/nova's client to the engine's Compute.
 type novaCompute struct{ c *nova.Client }
 
-var _ recovery.Compute = novaCompute{}
+var (
+	_ recovery.Compute         = novaCompute{}
+	_ recovery.Versioned       = novaCompute{}
+	_ recovery.Locker          = novaCompute{}
+	_ recovery.PlacementReader = novaCompute{}
+	_ recovery.GroupReader     = novaCompute{}
+)
 
 // mapErr keeps the original error and adds the engine's sentinels.
 func mapErr(err error) error {
@@ -35,12 +41,14 @@ func mapErr(err error) error {
 
 func fromService(s nova.Service) recovery.Service {
 	return recovery.Service{ID: s.ID, Host: s.Host, Status: s.Status, State: s.State, ForcedDown: s.ForcedDown,
-		DisabledReason: s.DisabledReason, UpdatedAt: s.UpdatedAt}
+		DisabledReason: s.DisabledReason, UpdatedAt: s.UpdatedAt, Zone: s.Zone}
 }
 
 func fromServer(s nova.Server) recovery.Server {
 	return recovery.Server{ID: s.ID, Name: s.Name, Host: s.Host, Status: s.Status, VMState: s.VMState, TaskState: s.TaskState,
-		PowerState: s.PowerState, Metadata: s.Metadata, Flavor: recovery.Flavor{VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB}}
+		PowerState: s.PowerState, Metadata: s.Metadata, TenantID: s.TenantID, Locked: s.Locked, LockedReason: s.LockedReason,
+		AvailabilityZone: s.AvailabilityZone, PinnedAZ: s.PinnedAvailabilityZone, VolumeBacked: s.VolumeBacked,
+		Flavor: recovery.Flavor{VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB, ExtraSpecs: s.Flavor.ExtraSpecs}}
 }
 
 func (n novaCompute) ComputeService(ctx context.Context, host string) (recovery.Service, error) {
@@ -113,7 +121,7 @@ func (n novaCompute) Hypervisors(ctx context.Context) ([]recovery.Hypervisor, er
 	hs, err := n.c.Hypervisors(ctx)
 	out := make([]recovery.Hypervisor, len(hs))
 	for i, h := range hs {
-		out[i] = recovery.Hypervisor{Host: h.ServiceHost, VCPUs: h.VCPUs, VCPUsUsed: h.VCPUsUsed, MemoryMB: h.MemoryMB,
+		out[i] = recovery.Hypervisor{ID: h.ID, Host: h.ServiceHost, VCPUs: h.VCPUs, VCPUsUsed: h.VCPUsUsed, MemoryMB: h.MemoryMB,
 			MemoryMBUsed: h.MemoryMBUsed, LocalGB: h.LocalGB, LocalGBUsed: h.LocalGBUsed}
 	}
 	return out, mapErr(err)
@@ -123,7 +131,7 @@ func (n novaCompute) Aggregates(ctx context.Context) ([]recovery.Aggregate, erro
 	as, err := n.c.Aggregates(ctx)
 	out := make([]recovery.Aggregate, len(as))
 	for i, a := range as {
-		out[i] = recovery.Aggregate{ID: strconv.Itoa(a.ID), Name: a.Name, Hosts: a.Hosts}
+		out[i] = recovery.Aggregate{ID: strconv.Itoa(a.ID), Name: a.Name, Hosts: a.Hosts, Metadata: a.Metadata}
 	}
 	return out, mapErr(err)
 }
@@ -134,6 +142,46 @@ func (n novaCompute) AddHostToAggregate(ctx context.Context, id, host string) er
 		return fmt.Errorf("aggregate id %q: %w", id, err)
 	}
 	return mapErr(n.c.AddHostToAggregate(ctx, i, host))
+}
+
+// Features is the behaviour of the negotiated compute microversion.
+func (n novaCompute) Features() recovery.NovaFeatures {
+	f := n.c.Features()
+	return recovery.NovaFeatures{Microversion: f.Microversion, EvacuateStopsInstance: f.EvacuateStopsInstance, LockReason: f.LockReason}
+}
+
+func (n novaCompute) LockServer(ctx context.Context, id, reason string) error {
+	return mapErr(n.c.LockServer(ctx, id, reason))
+}
+
+func (n novaCompute) UnlockServer(ctx context.Context, id string) error {
+	return mapErr(n.c.UnlockServer(ctx, id))
+}
+
+func (n novaCompute) Capacities(ctx context.Context, nodes []string) (map[string]recovery.NodeCapacity, error) {
+	caps, err := n.c.Capacities(ctx, nodes)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := make(map[string]recovery.NodeCapacity, len(caps))
+	for id, pc := range caps {
+		nc := make(recovery.NodeCapacity, len(pc.Resources))
+		for class, r := range pc.Resources {
+			nc[class] = recovery.Resource{Capacity: r.Capacity(), Total: r.Total, Reserved: r.Reserved,
+				AllocationRatio: r.AllocationRatio, MaxUnit: r.MaxUnit, Used: r.Used}
+		}
+		out[id] = nc
+	}
+	return out, nil
+}
+
+func (n novaCompute) ServerGroups(ctx context.Context) ([]recovery.ServerGroup, error) {
+	gs, err := n.c.ServerGroups(ctx)
+	out := make([]recovery.ServerGroup, len(gs))
+	for i, g := range gs {
+		out[i] = recovery.ServerGroup{ID: g.ID, Name: g.Name, Policy: g.Policy, Members: g.Members}
+	}
+	return out, mapErr(err)
 }
 
 // hostFencer adapts fencewire's HostFencer to the engine's Fencer.

@@ -23,6 +23,8 @@ type Service struct {
 	ForcedDown     bool
 	DisabledReason string
 	UpdatedAt      time.Time
+	// Zone is the host's availability zone ("" = unknown).
+	Zone string
 }
 
 // Up reports whether Nova considers the service alive (heartbeat within
@@ -34,6 +36,8 @@ type Flavor struct {
 	VCPUs  int
 	RAMMB  int
 	DiskGB int
+	// ExtraSpecs are the flavor's extra specs, when Nova embeds them.
+	ExtraSpecs map[string]string
 }
 
 // Server is a Nova server as the flows need it.
@@ -47,6 +51,17 @@ type Server struct {
 	PowerState int
 	Metadata   map[string]string
 	Flavor     Flavor
+	// TenantID is the server's project.
+	TenantID string
+	// Locked and LockedReason are the server's lock (the reason from
+	// microversion 2.73).
+	Locked       bool
+	LockedReason string
+	// AvailabilityZone is the zone of its current host; PinnedAZ the zone
+	// it was booted into (microversion 2.96; "" = not pinned or unknown).
+	AvailabilityZone, PinnedAZ string
+	// VolumeBacked is a server booted from a volume: no local root disk.
+	VolumeBacked bool
 }
 
 // Migration is one of a server's migrations (evacuations included).
@@ -68,8 +83,12 @@ func (m Migration) InFlight() bool {
 	return true
 }
 
-// Hypervisor is a compute node's capacity.
+// Hypervisor is a compute node's capacity. From microversion 2.88 Nova
+// reports only its identity (the counts are zero); capacity then comes
+// from Placement.
 type Hypervisor struct {
+	// ID is the compute node's UUID, also its Placement resource provider's.
+	ID           string
 	Host         string
 	VCPUs        int
 	VCPUsUsed    int
@@ -81,9 +100,10 @@ type Hypervisor struct {
 
 // Aggregate is a host aggregate.
 type Aggregate struct {
-	ID    string
-	Name  string
-	Hosts []string
+	ID       string
+	Name     string
+	Hosts    []string
+	Metadata map[string]string
 }
 
 // Compute is the subset of Nova the flows use. openstack/nova's client

@@ -259,7 +259,7 @@ func (ev *evacuation) confirm(ctx context.Context, s selected) (Server, bool, st
 			last = srv
 			if srv.TaskState == "" {
 				switch {
-				case srv.Host != failed && (srv.VMState == "active" || srv.VMState == s.VMState):
+				case srv.Host != failed && arrived(srv, s):
 					return srv, true, "", nil
 				case srv.VMState == "error":
 					return srv, false, fmt.Sprintf("instance went to ERROR on host %s", srv.Host), nil

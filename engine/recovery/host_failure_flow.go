@@ -502,7 +502,7 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			res, err := ev.one(ctx, s)
+			res, err := ev.instance(ctx, s)
 			if err != nil {
 				mu.Lock()
 				if fatal == nil {

@@ -13,15 +13,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
-	"github.com/gophercloud/gophercloud/v2/openstack/utils"
 )
-
-// Microversion is the compute API microversion of every call. 2.53 is the
-// first with PUT /os-services/{uuid} (forced_down, disabled_reason by
-// service UUID) and UUID hypervisor IDs; it is below 2.88, which drops the
-// hypervisors' capacity fields, and below 2.95, from which Nova leaves
-// evacuated instances stopped. Masakari uses the same version.
-const Microversion = "2.53"
 
 // DefaultTimeout is the HTTP timeout of one call when Config.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
@@ -55,6 +47,9 @@ type Config struct {
 	Interface string
 	// Endpoint, when set, is used instead of the catalog's compute endpoint.
 	Endpoint string
+	// PlacementEndpoint, when set, is used instead of the catalog's
+	// placement endpoint.
+	PlacementEndpoint string
 	// Timeout is the HTTP timeout of one request; DefaultTimeout when zero.
 	Timeout time.Duration
 	// Insecure skips TLS verification (testing only).
@@ -67,13 +62,18 @@ type Config struct {
 // calls and re-authenticated when its token expires. It is safe for
 // concurrent use.
 type Client struct {
-	sc  *gophercloud.ServiceClient
-	log *slog.Logger
+	sc   *gophercloud.ServiceClient
+	feat Features
+	// placement is nil when the catalog has no placement endpoint.
+	placement *gophercloud.ServiceClient
+	log       *slog.Logger
 }
 
-// New authenticates against Keystone, finds the compute endpoint, checks
-// that Nova supports Microversion and returns a client using it. The
-// password is never logged or put in an error.
+// New authenticates against Keystone, finds the compute endpoint,
+// negotiates the compute microversion from Nova's version document (the
+// highest both know, at least 2.53; see Features) and finds the placement
+// endpoint, then returns a client using them. The password is never
+// logged or put in an error.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Client, error) {
 	if cfg.AuthURL == "" {
 		return nil, errors.New("[nova] auth_url is required")
@@ -119,44 +119,38 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Client, error) {
 			return nil, fmt.Errorf("find the compute endpoint in the catalog: %w", err)
 		}
 	}
-	if err := checkMicroversion(ctx, sc, log); err != nil {
+	minor, err := negotiate(ctx, sc, log)
+	if err != nil {
 		return nil, err
 	}
-	sc.Microversion = Microversion
-	log.InfoContext(ctx, "connected to nova", "endpoint", sc.Endpoint, "microversion", sc.Microversion)
-	return &Client{sc: sc, log: log}, nil
+	feat := FeaturesAt(minor)
+	sc.Microversion = feat.Microversion
+	c := &Client{sc: sc, feat: feat, log: log}
+	if cfg.PlacementEndpoint != "" {
+		c.placement = &gophercloud.ServiceClient{ProviderClient: provider, Endpoint: gophercloud.NormalizeURL(cfg.PlacementEndpoint), Type: "placement"}
+	} else if p, err := openstack.NewPlacementV1(provider, gophercloud.EndpointOpts{
+		Region: cfg.RegionName, Availability: gophercloud.Availability(orDefault(cfg.Interface, "public")),
+	}); err == nil {
+		c.placement = p
+	} else {
+		log.WarnContext(ctx, "no placement endpoint in the catalog: target capacity is unknown (Nova's scheduler still checks it)", "err", err)
+	}
+	placement := ""
+	if c.placement != nil {
+		placement = c.placement.Endpoint
+	}
+	log.InfoContext(ctx, "connected to nova", "endpoint", sc.Endpoint, "microversion", sc.Microversion, "placement", placement)
+	return c, nil
 }
 
-// checkMicroversion reads Nova's version document and fails when Nova is
-// too old for Microversion. An endpoint without a readable document (some
-// catalogs carry a project ID after /v2.1) is let through with a warning:
-// Nova then answers 406 to the first call if it really is too old.
-func checkMicroversion(ctx context.Context, sc *gophercloud.ServiceClient, log *slog.Logger) error {
-	supported, err := utils.GetSupportedMicroversions(ctx, sc)
-	if err != nil {
-		log.WarnContext(ctx, "cannot read nova's supported microversions; assuming "+Microversion,
-			"endpoint", sc.Endpoint, "err", err)
-		return nil
-	}
-	ok, err := supported.IsSupported(Microversion)
-	if err != nil {
-		return fmt.Errorf("check compute microversion %s at %s: %w", Microversion, sc.Endpoint, err)
-	}
-	if !ok {
-		return fmt.Errorf("nova at %s supports microversions %d.%d to %d.%d; lazarus needs %s (Pike or newer)",
-			sc.Endpoint, supported.MinMajor, supported.MinMinor, supported.MaxMajor, supported.MaxMinor, Microversion)
-	}
-	return nil
-}
-
-// NewFromServiceClient wraps an existing compute service client (its
-// Microversion is set to Microversion). Tests use it with gophercloud's
+// NewFromServiceClient wraps an existing compute service client at
+// microversion 2.53, without placement. Tests use it with gophercloud's
 // testhelper.
 func NewFromServiceClient(sc *gophercloud.ServiceClient, log *slog.Logger) *Client {
 	c := *sc
 	c.Type = "compute"
 	c.Microversion = Microversion
-	return &Client{sc: &c, log: log}
+	return &Client{sc: &c, feat: FeaturesAt(MinMinor), log: log}
 }
 
 // Close releases idle HTTP connections. The client stays usable.

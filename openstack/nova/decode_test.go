@@ -39,7 +39,7 @@ func TestServerWireDecodesNovaFields(t *testing.T) {
 	require.Equal(t, Server{
 		ID: "i", Name: "n", TenantID: "t", Host: "h", HypervisorHostname: "h.example.org", Status: "REBUILD",
 		VMState: "active", TaskState: "rebuilding", PowerState: 1, Locked: true,
-		Metadata: map[string]string{"HA_Enabled": "True"}, Flavor: Flavor{VCPUs: 2, RAMMB: 4096, DiskGB: 40},
+		Metadata: map[string]string{"HA_Enabled": "True"}, Flavor: Flavor{VCPUs: 2, RAMMB: 4096, DiskGB: 40, ExtraSpecs: map[string]string{}},
 	}, page.Servers[0].server())
 	require.Equal(t, Server{ID: "j", Metadata: map[string]string{}}, page.Servers[1].server())
 }

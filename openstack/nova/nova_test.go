@@ -104,8 +104,10 @@ func TestNewAuthenticatesOnceAndUsesMicroversion(t *testing.T) {
 	require.Equal(t, 1, b.sim.TokensIssued())
 	reqs := b.sim.Requests()
 	require.NotEmpty(t, reqs)
+	// The simulator's maximum, 2.95, is the highest both know.
+	require.Equal(t, "2.95", b.client.Features().Microversion)
 	for _, r := range reqs {
-		require.Equal(t, nova.Microversion, r.Microversion, "%s %s", r.Method, r.Path)
+		require.Equal(t, "2.95", r.Microversion, "%s %s", r.Method, r.Path)
 	}
 }
 
@@ -200,7 +202,7 @@ func TestComputeService(t *testing.T) {
 	require.NoError(t, err)
 	simSvc, _ := b.sim.Service("compute-1")
 	require.Equal(t, nova.Service{
-		ID: simSvc.ID, Host: "compute-1", Status: "enabled", State: "up", UpdatedAt: svc.UpdatedAt,
+		ID: simSvc.ID, Host: "compute-1", Status: "enabled", State: "up", UpdatedAt: svc.UpdatedAt, Zone: "nova",
 	}, svc)
 	require.False(t, svc.UpdatedAt.IsZero())
 
@@ -264,9 +266,12 @@ func TestGophercloudQuirksStillPresent(t *testing.T) {
 	require.Contains(t, m["evacuate"], "onSharedStorage")
 }
 
+// TestEvacuate plays a Nova of 2.94 at most: the last microversion at
+// which an evacuated instance keeps running (see
+// TestEvacuateFrom295LeavesInstancesStopped).
 func TestEvacuate(t *testing.T) {
 	t.Parallel()
-	b := setup(t, novasim.Options{})
+	b := setup(t, novasim.Options{MaxMicroversion: 94})
 	ctx := context.Background()
 	a, err := b.sim.AddServer(novasim.ServerSpec{Host: "compute-1", Metadata: map[string]string{"HA_Enabled": "True"}})
 	require.NoError(t, err)
@@ -356,7 +361,7 @@ func TestServersOnHostFollowsEveryPage(t *testing.T) {
 		ids = append(ids, s.ID)
 		tenants[s.TenantID] = true
 		require.Equal(t, "compute-2", s.Host)
-		require.Equal(t, nova.Flavor{VCPUs: 1, RAMMB: 2048, DiskGB: 20}, s.Flavor)
+		require.Equal(t, nova.Flavor{VCPUs: 1, RAMMB: 2048, DiskGB: 20, ExtraSpecs: map[string]string{}}, s.Flavor)
 	}
 	require.ElementsMatch(t, want, ids)
 	require.Equal(t, map[string]bool{"tenant-a": true, "tenant-b": true}, tenants)
@@ -387,10 +392,11 @@ func TestServerActions(t *testing.T) {
 	require.ErrorIs(t, err, nova.ErrNotFound)
 	require.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotFound))
 
-	require.NoError(t, b.client.LockServer(ctx, id))
+	require.NoError(t, b.client.LockServer(ctx, id, "Lazarus: evacuating"))
 	s, err := b.client.Server(ctx, id)
 	require.NoError(t, err)
 	require.True(t, s.Locked)
+	require.Equal(t, "Lazarus: evacuating", s.LockedReason, "2.73+ keeps the reason")
 	require.NoError(t, b.client.UnlockServer(ctx, id))
 
 	require.NoError(t, b.client.StopServer(ctx, id))
@@ -423,14 +429,16 @@ func TestServerActions(t *testing.T) {
 	require.Equal(t, "ERROR", s.Status)
 
 	require.Equal(t, []string{
-		`{"lock":null}`, `{"unlock":null}`, `{"os-stop":null}`, `{"os-stop":null}`, `{"os-start":null}`,
+		`{"lock":{"locked_reason":"Lazarus: evacuating"}}`, `{"unlock":null}`, `{"os-stop":null}`, `{"os-stop":null}`, `{"os-start":null}`,
 		`{"os-stop":null}`, `{"os-resetState":{"state":"error"}}`,
 	}, b.bodies(http.MethodPost, "/action"))
 }
 
+// TestHypervisors plays a Nova before 2.88, which still reports the
+// hypervisors' capacity (TestHypervisorsFrom288 for after).
 func TestHypervisors(t *testing.T) {
 	t.Parallel()
-	b := setup(t, novasim.Options{MaxLimit: 2, NodeSuffix: ".example.org"})
+	b := setup(t, novasim.Options{MaxLimit: 2, NodeSuffix: ".example.org", MaxMicroversion: 87})
 	ctx := context.Background()
 	for range 3 {
 		_, err := b.sim.AddServer(novasim.ServerSpec{Host: "compute-2", Flavor: novasim.Flavor{VCPUs: 2, RAMMB: 4096, DiskGB: 40}})

@@ -2,6 +2,7 @@ package nova
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,6 +18,8 @@ type Flavor struct {
 	VCPUs  int
 	RAMMB  int
 	DiskGB int
+	// ExtraSpecs are the flavor's extra specs (aggregate_instance_extra_specs:...).
+	ExtraSpecs map[string]string
 }
 
 // Server is what Lazarus reads of a server.
@@ -34,8 +37,22 @@ type Server struct {
 	// PowerState is OS-EXT-STS:power_state (1 running, 4 shutdown).
 	PowerState int
 	Locked     bool
-	Metadata   map[string]string
-	Flavor     Flavor
+	// LockedReason is the lock's reason (microversion >= 2.73; "" = none given).
+	LockedReason string
+	// AvailabilityZone is OS-EXT-AZ:availability_zone, the zone of the
+	// server's current host.
+	AvailabilityZone string
+	// PinnedAvailabilityZone is the zone the server was booted into
+	// (microversion >= 2.96; "" = not pinned or not known).
+	PinnedAvailabilityZone string
+	// ServerGroups are the IDs of its server groups (microversion >= 2.71;
+	// nil when not known).
+	ServerGroups []string
+	// VolumeBacked is true for a server booted from a volume (no image):
+	// Placement then holds no DISK_GB for its root disk.
+	VolumeBacked bool
+	Metadata     map[string]string
+	Flavor       Flavor
 }
 
 // serverWire is a server as Nova renders it at Microversion, decoded in
@@ -54,11 +71,17 @@ type serverWire struct {
 	TaskState          *string           `json:"OS-EXT-STS:task_state"`
 	PowerState         int               `json:"OS-EXT-STS:power_state"`
 	Locked             bool              `json:"locked"`
+	LockedReason       *string           `json:"locked_reason"`
+	AvailabilityZone   string            `json:"OS-EXT-AZ:availability_zone"`
+	PinnedAZ           *string           `json:"pinned_availability_zone"`
+	ServerGroups       []string          `json:"server_groups"`
+	Image              json.RawMessage   `json:"image"`
 	Metadata           map[string]string `json:"metadata"`
 	Flavor             struct {
-		VCPUs  int `json:"vcpus"`
-		RAMMB  int `json:"ram"`
-		DiskGB int `json:"disk"`
+		VCPUs      int               `json:"vcpus"`
+		RAMMB      int               `json:"ram"`
+		DiskGB     int               `json:"disk"`
+		ExtraSpecs map[string]string `json:"extra_specs"`
 	} `json:"flavor"`
 }
 
@@ -66,10 +89,21 @@ func (w *serverWire) server() Server {
 	out := Server{
 		ID: w.ID, Name: w.Name, TenantID: w.TenantID, Host: w.Host, HypervisorHostname: w.HypervisorHostname,
 		Status: w.Status, VMState: w.VMState, PowerState: w.PowerState, Locked: w.Locked, Metadata: w.Metadata,
-		Flavor: Flavor{VCPUs: w.Flavor.VCPUs, RAMMB: w.Flavor.RAMMB, DiskGB: w.Flavor.DiskGB},
+		AvailabilityZone: w.AvailabilityZone, ServerGroups: w.ServerGroups,
+		Flavor: Flavor{VCPUs: w.Flavor.VCPUs, RAMMB: w.Flavor.RAMMB, DiskGB: w.Flavor.DiskGB, ExtraSpecs: w.Flavor.ExtraSpecs},
 	}
 	if w.TaskState != nil {
 		out.TaskState = *w.TaskState
+	}
+	if w.LockedReason != nil {
+		out.LockedReason = *w.LockedReason
+	}
+	if w.PinnedAZ != nil {
+		out.PinnedAvailabilityZone = *w.PinnedAZ
+	}
+	// A server booted from a volume renders "image": "" (an object otherwise).
+	if img := strings.TrimSpace(string(w.Image)); img == `""` {
+		out.VolumeBacked = true
 	}
 	if out.Metadata == nil {
 		out.Metadata = map[string]string{}
@@ -198,9 +232,19 @@ func (c *Client) ResetState(ctx context.Context, id, state string) error {
 	return nil
 }
 
-// LockServer locks the server against non-admin actions.
-func (c *Client) LockServer(ctx context.Context, id string) error {
-	if err := servers.Lock(ctx, c.sc, id).ExtractErr(); err != nil {
+// LockServer locks the server against non-admin actions, with reason as
+// its locked_reason where the microversion has one (Features.LockReason;
+// "" = none). An admin locking an already locked server replaces the
+// reason: read the server first to respect someone else's lock.
+func (c *Client) LockServer(ctx context.Context, id, reason string) error {
+	var body map[string]any
+	if c.feat.LockReason && reason != "" {
+		body = map[string]any{"lock": map[string]string{"locked_reason": reason}}
+	} else {
+		body = map[string]any{"lock": nil}
+	}
+	_, err := c.sc.Post(ctx, c.sc.ServiceURL("servers", url.PathEscape(id), "action"), body, nil, &gophercloud.RequestOpts{OkCodes: []int{http.StatusAccepted}})
+	if err != nil {
 		return fmt.Errorf("lock server %s: %w", id, notFound(err))
 	}
 	return nil

@@ -24,12 +24,14 @@ type Service struct {
 	DisabledReason string
 	// UpdatedAt is the service's last heartbeat or update.
 	UpdatedAt time.Time
+	// Zone is the host's availability zone.
+	Zone string
 }
 
 func fromService(s services.Service) Service {
 	return Service{
 		ID: s.ID, Host: s.Host, Status: s.Status, State: s.State, ForcedDown: s.ForcedDown,
-		DisabledReason: s.DisabledReason, UpdatedAt: s.UpdatedAt,
+		DisabledReason: s.DisabledReason, UpdatedAt: s.UpdatedAt, Zone: s.Zone,
 	}
 }
 

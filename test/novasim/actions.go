@@ -52,11 +52,32 @@ func (s *Sim) serverAction(w http.ResponseWriter, r *http.Request, c *call) {
 		case "os-resetState":
 			s.resetState(w, v, arg)
 		case "lock":
-			v.locked = true
+			reason := ""
+			if c.mv >= 73 && string(arg) != "null" {
+				var opts map[string]json.RawMessage
+				if json.Unmarshal(arg, &opts) != nil {
+					novaError(w, http.StatusBadRequest, "Invalid input for field/attribute lock. Value: "+string(arg)+". It is not of type 'object'")
+					return
+				}
+				for k, raw := range opts {
+					if k != "locked_reason" {
+						novaError(w, http.StatusBadRequest, fmt.Sprintf("Invalid input for field/attribute lock. Value: %s. Additional properties are not allowed ('%s' was unexpected)", arg, k))
+						return
+					}
+					if json.Unmarshal(raw, &reason) != nil || len(reason) > 255 {
+						novaError(w, http.StatusBadRequest, "Invalid input for field/attribute locked_reason. Value: "+string(raw)+".")
+						return
+					}
+				}
+			}
+			// An admin locking a locked server replaces the reason (Nova
+			// keeps an owner's re-lock as it was; the simulator's one user
+			// is an admin).
+			v.locked, v.lockedReason = true, reason
 			v.updated = time.Now()
 			w.WriteHeader(http.StatusAccepted)
 		case "unlock":
-			v.locked = false
+			v.locked, v.lockedReason = false, ""
 			v.updated = time.Now()
 			w.WriteHeader(http.StatusAccepted)
 		}
@@ -125,6 +146,7 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 	if dest != nil {
 		rec.TargetHost = dest.host
 		dest.claim(v.flavor, 1)
+		v.evacDest = dest
 	}
 	idx := s.recordEvacuate(rec)
 	s.nextMigID++
@@ -147,6 +169,7 @@ func (s *Sim) evacuate(w http.ResponseWriter, v *server, arg json.RawMessage, c 
 		m.updated = done
 		s.evacCalls[idx].DoneAt = done
 		v.taskState = ""
+		v.evacDest = nil
 		v.updated = done
 		switch {
 		case dest == nil:
@@ -242,7 +265,8 @@ func (s *Sim) recordEvacuate(rec EvacuateCall) int {
 // eligible is whether the scheduler would accept h for v: up, enabled,
 // not forced down, not v's host, and room for v's flavor.
 func (s *Sim) eligible(h *host, v *server, now time.Time) bool {
-	return h != v.host && !h.disabled && !h.forcedDown && h.state(now, s.opts.ServiceDownTime) == "up" && h.fits(v.flavor)
+	return h != v.host && !h.disabled && !h.forcedDown && h.state(now, s.opts.ServiceDownTime) == "up" && h.fits(v.flavor) &&
+		s.groupsAllow(h, v)
 }
 
 // schedule picks the eligible host with the most free RAM (Nova's default

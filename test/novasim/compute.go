@@ -315,6 +315,21 @@ type serverJSON struct {
 	UserData       *string `json:"OS-EXT-SRV-ATTR:user_data"`
 	// From 2.16.
 	HostStatus string `json:"host_status,omitempty"`
+	// From 2.71 (always a list then).
+	ServerGroups *[]string `json:"server_groups,omitempty"`
+	// From 2.73 (null when none); rendered through lockedReasonJSON.
+	LockedReason *lockedReasonJSON `json:"locked_reason,omitempty"`
+}
+
+// lockedReasonJSON renders locked_reason: a string, or null.
+type lockedReasonJSON struct{ v string }
+
+// MarshalJSON implements json.Marshaler.
+func (l *lockedReasonJSON) MarshalJSON() ([]byte, error) {
+	if l.v == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(l.v)
 }
 
 func (s *Sim) renderServer(r *http.Request, v *server, mv int) *serverJSON {
@@ -347,6 +362,13 @@ func (s *Sim) renderServer(r *http.Request, v *server, mv int) *serverJSON {
 		default:
 			out.HostStatus = "UP"
 		}
+	}
+	if mv >= 71 {
+		groups := s.groupsOf(v.id)
+		out.ServerGroups = &groups
+	}
+	if mv >= 73 {
+		out.LockedReason = &lockedReasonJSON{v.lockedReason}
 	}
 	if mv >= 47 {
 		out.Flavor = map[string]any{

@@ -44,6 +44,19 @@ type HostSpec struct {
 	// Disabled starts the service disabled with DisabledReason.
 	Disabled       bool
 	DisabledReason string
+	// Zone is the host's availability zone; default "nova".
+	Zone string
+	// Inventory tunes its Placement inventory (default: nothing reserved,
+	// allocation ratios 1).
+	Inventory Inventory
+}
+
+// Inventory is what Placement reserves of a host and the allocation
+// ratios it applies: capacity = (total - reserved) * ratio. A zero ratio
+// means 1.
+type Inventory struct {
+	ReservedVCPUs, ReservedMemoryMB, ReservedDiskGB             int
+	CPUAllocationRatio, RAMAllocationRatio, DiskAllocationRatio float64
 }
 
 // ServerSpec describes a server to add.
@@ -60,8 +73,9 @@ type ServerSpec struct {
 	VMState string
 	// TaskState is usually empty.
 	TaskState string
-	// Locked marks the server locked.
-	Locked bool
+	// Locked marks the server locked, with LockedReason.
+	Locked       bool
+	LockedReason string
 	// Metadata is copied.
 	Metadata map[string]string
 	// Flavor defaults as Flavor does.
@@ -73,6 +87,7 @@ type ServerState struct {
 	ID, Name, TenantID, Host, Node, VMState, TaskState, Status string
 	PowerState                                                 int
 	Locked                                                     bool
+	LockedReason                                               string
 	Metadata                                                   map[string]string
 	Flavor                                                     Flavor
 }
@@ -153,7 +168,7 @@ func (s *Sim) AddHost(spec HostSpec) error {
 	s.nextSvcID++
 	h := &host{
 		service: service{
-			id: s.nextSvcID, uuid: newUUID(), binary: "nova-compute", host: spec.Name, zone: "nova",
+			id: s.nextSvcID, uuid: newUUID(), binary: "nova-compute", host: spec.Name, zone: cmp.Or(spec.Zone, "nova"),
 			disabled: spec.Disabled, disabledReason: spec.DisabledReason, alive: true, updatedAt: now,
 		},
 		hypUUID: newUUID(),
@@ -161,6 +176,7 @@ func (s *Sim) AddHost(spec HostSpec) error {
 		vcpus:   cmp.Or(spec.VCPUs, 64),
 		ramMB:   cmp.Or(spec.MemoryMB, 262144),
 		diskGB:  cmp.Or(spec.DiskGB, 2000),
+		inv:     spec.Inventory,
 	}
 	s.hosts[h.host] = h
 	s.hostsByUUID[h.uuid] = h
@@ -185,18 +201,19 @@ func (s *Sim) AddServer(spec ServerSpec) (string, error) {
 	}
 	now := time.Now()
 	v := &server{
-		seq:       len(s.serverSeq),
-		id:        id,
-		name:      spec.Name,
-		tenant:    spec.TenantID,
-		host:      h,
-		vmState:   cmp.Or(spec.VMState, "active"),
-		taskState: spec.TaskState,
-		locked:    spec.Locked,
-		metadata:  maps.Clone(spec.Metadata),
-		flavor:    spec.Flavor.withDefaults(),
-		created:   now,
-		updated:   now,
+		seq:          len(s.serverSeq),
+		id:           id,
+		name:         spec.Name,
+		tenant:       spec.TenantID,
+		host:         h,
+		vmState:      cmp.Or(spec.VMState, "active"),
+		taskState:    spec.TaskState,
+		locked:       spec.Locked,
+		lockedReason: spec.LockedReason,
+		metadata:     maps.Clone(spec.Metadata),
+		flavor:       spec.Flavor.withDefaults(),
+		created:      now,
+		updated:      now,
 	}
 	if v.name == "" {
 		v.name = fmt.Sprintf("server-%d", v.seq)
@@ -406,7 +423,7 @@ func (v *server) snapshot() ServerState {
 	return ServerState{
 		ID: v.id, Name: v.name, TenantID: v.tenant, Host: v.host.host, Node: v.host.node,
 		VMState: v.vmState, TaskState: v.taskState, Status: v.status(), PowerState: v.powerState,
-		Locked: v.locked, Metadata: maps.Clone(v.metadata), Flavor: v.flavor,
+		Locked: v.locked, LockedReason: v.lockedReason, Metadata: maps.Clone(v.metadata), Flavor: v.flavor,
 	}
 }
 
@@ -480,4 +497,26 @@ func (s *Sim) RevokeTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tokens = map[string]token{}
+}
+
+// LockServer locks the server as its owner or another admin would, with
+// reason as locked_reason ("" = none).
+func (s *Sim) LockServer(id, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.servers[id]
+	if !ok {
+		return fmt.Errorf("lock server %s: no such server", id)
+	}
+	v.locked, v.lockedReason, v.updated = true, reason, time.Now()
+	return nil
+}
+
+// SetInventory replaces the host's Placement inventory tuning, as
+// PUT /resource_providers/{uuid}/inventories does.
+func (s *Sim) SetInventory(name string, inv Inventory) error {
+	return s.withHost(name, func(h *host) {
+		h.inv = inv
+		h.rpGeneration++
+	})
 }

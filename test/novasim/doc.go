@@ -12,7 +12,8 @@
 //	POST /v3/auth/tokens            password authentication; the catalog's compute
 //	                                endpoint points back at the simulator
 //	GET  /v3/auth/tokens            token validation (X-Subject-Token)
-//	GET  /compute/v2.1/             compute version document (microversions 2.1-2.95 by default)
+//	GET  /compute/v2.1/             compute version document (microversions 2.1-2.95 by default;
+//	                                Options.MinMicroversion, MaxMicroversion)
 //	GET  /compute/v2.1/os-services  ?binary= &host=
 //	PUT  /compute/v2.1/os-services/{uuid}        microversion >= 2.53
 //	GET  /compute/v2.1/servers/detail            ?all_tenants= &host= &limit= &marker=
@@ -24,6 +25,17 @@
 //	GET  /compute/v2.1/os-aggregates
 //	GET  /compute/v2.1/os-aggregates/{id}
 //	POST /compute/v2.1/os-aggregates/{id}/action add_host, remove_host
+//	GET  /compute/v2.1/os-server-groups          ?all_projects= (policy from 2.64, policies before)
+//	GET  /placement/                              placement version document
+//	GET  /placement/resource_providers            one per hypervisor (UUID = hypervisor ID)
+//	GET  /placement/resource_providers/{uuid}/inventories   VCPU, MEMORY_MB, DISK_GB
+//	PUT  /placement/resource_providers/{uuid}/inventories   reserved and allocation_ratio
+//	GET  /placement/resource_providers/{uuid}/usages        servers plus evacuations claimed
+//
+// Version-dependent answers follow Nova: services and hypervisors by UUID
+// from 2.53, no hypervisor capacity fields from 2.88, server_groups in
+// servers from 2.71, lock with locked_reason from 2.73, and from 2.95
+// every evacuated instance arrives stopped.
 //
 // Every compute call needs a token the simulator issued (401 otherwise), so
 // a client authenticates exactly as against a real cloud.

@@ -11,7 +11,9 @@ import (
 )
 
 // A host dies, is forced down, and its server is evacuated by the
-// scheduler; the test then checks it was evacuated exactly once.
+// scheduler; the test then checks it was evacuated exactly once. The
+// client negotiates 2.95, from which Nova leaves an evacuated instance
+// stopped (SHUTOFF) at its destination.
 func Example() {
 	ctx := context.Background()
 	sim := novasim.New(novasim.Options{})
@@ -43,5 +45,5 @@ func Example() {
 	// Output:
 	// true
 	// <nil>
-	// compute-2 ACTIVE 1
+	// compute-2 SHUTOFF 1
 }

@@ -45,6 +45,8 @@ func (s *Sim) routes() {
 	m.HandleFunc("GET "+computeRoot+"/os-aggregates", s.api(s.listAggregates))
 	m.HandleFunc("GET "+computeRoot+"/os-aggregates/{id}", s.api(s.getAggregate))
 	m.HandleFunc("POST "+computeRoot+"/os-aggregates/{id}/action", s.api(s.aggregateAction))
+	m.HandleFunc("GET "+computeRoot+"/os-server-groups", s.api(s.listServerGroups))
+	s.placementRoutes(m)
 	s.mux = m
 }
 
@@ -58,8 +60,11 @@ func (s *Sim) api(fn func(w http.ResponseWriter, r *http.Request, c *call)) http
 			return
 		}
 		mvHeader, mv, ok := parseMicroversion(r.Header, s.opts.MaxMicroversion)
-		if !ok {
-			novaError(w, http.StatusNotAcceptable, fmt.Sprintf("Version %s is not supported by the API. Minimum is 2.1 and maximum is 2.%d.", mvHeader, s.opts.MaxMicroversion))
+		if mvHeader == "" {
+			mv = s.opts.MinMicroversion // Nova serves its minimum without a header
+		}
+		if !ok || mv < s.opts.MinMicroversion {
+			novaError(w, http.StatusNotAcceptable, fmt.Sprintf("Version %s is not supported by the API. Minimum is 2.%d and maximum is 2.%d.", mvHeader, s.opts.MinMicroversion, s.opts.MaxMicroversion))
 			return
 		}
 		rel := strings.TrimPrefix(r.URL.Path, computeRoot)
@@ -225,7 +230,7 @@ func (s *Sim) computeVersion(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) versionDoc(r *http.Request) map[string]any {
 	return map[string]any{
-		"id": "v2.1", "status": "CURRENT", "version": fmt.Sprintf("2.%d", s.opts.MaxMicroversion), "min_version": "2.1",
+		"id": "v2.1", "status": "CURRENT", "version": fmt.Sprintf("2.%d", s.opts.MaxMicroversion), "min_version": fmt.Sprintf("2.%d", s.opts.MinMicroversion),
 		"updated": "2013-07-23T11:33:21Z",
 		"links":   []any{map[string]string{"rel": "self", "href": baseURL(r) + computeRoot + "/"}},
 	}

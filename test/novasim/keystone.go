@@ -145,6 +145,7 @@ func (s *Sim) tokenBody(r *http.Request, t token, methods []string) map[string]a
 		"catalog": []any{
 			map[string]any{"id": "svc-identity", "type": "identity", "name": "keystone", "endpoints": endpoints(base + "/v3")},
 			map[string]any{"id": "svc-compute", "type": "compute", "name": "nova", "endpoints": endpoints(base + computeRoot)},
+			map[string]any{"id": "svc-placement", "type": "placement", "name": "placement", "endpoints": endpoints(base + placementRoot)},
 		},
 	}
 }

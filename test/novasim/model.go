@@ -63,10 +63,27 @@ type host struct {
 	// used* count the servers on the host plus evacuations claimed onto it.
 	usedVCPUs, usedRAM, usedDisk int
 	servers                      []*server // sorted by seq
+	// inv tunes the host's Placement inventory (reserved amounts, ratios).
+	inv Inventory
+	// rpGeneration is its resource provider's generation.
+	rpGeneration int
 }
 
+// capacity is what Placement lets be allocated of a class:
+// (total - reserved) * allocation_ratio.
+func capacity(total, reserved int, ratio float64) int {
+	if ratio <= 0 {
+		ratio = 1
+	}
+	return int(float64(total-reserved) * ratio)
+}
+
+// fits is Placement's check: every class's usage plus the flavor within
+// its capacity.
 func (h *host) fits(f Flavor) bool {
-	return h.usedVCPUs+f.VCPUs <= h.vcpus && h.usedRAM+f.RAMMB <= h.ramMB && h.usedDisk+f.DiskGB <= h.diskGB
+	return h.usedVCPUs+f.VCPUs <= capacity(h.vcpus, h.inv.ReservedVCPUs, h.inv.CPUAllocationRatio) &&
+		h.usedRAM+f.RAMMB <= capacity(h.ramMB, h.inv.ReservedMemoryMB, h.inv.RAMAllocationRatio) &&
+		h.usedDisk+f.DiskGB <= capacity(h.diskGB, h.inv.ReservedDiskGB, h.inv.DiskAllocationRatio)
 }
 
 func (h *host) claim(f Flavor, sign int) {
@@ -101,10 +118,14 @@ type server struct {
 	taskState  string
 	powerState int
 	locked     bool
-	metadata   map[string]string
-	flavor     Flavor
-	created    time.Time
-	updated    time.Time
+	// lockedReason is the lock's locked_reason (microversion >= 2.73).
+	lockedReason string
+	// evacDest is the target of an evacuation in flight (nil otherwise).
+	evacDest *host
+	metadata map[string]string
+	flavor   Flavor
+	created  time.Time
+	updated  time.Time
 }
 
 // status is Nova's API status derived from vm_state and task_state

@@ -70,6 +70,9 @@ type Options struct {
 	// 2.x) announced and accepted; DefaultMaxMicroversion when zero. Set it
 	// lower to play an older Nova.
 	MaxMicroversion int
+	// MinMicroversion is the oldest one (default 1): set it higher to play
+	// a Nova that dropped old microversions.
+	MinMicroversion int
 	// RecordRequests keeps every compute request for Requests (tests that
 	// assert exact request bodies). Off by default to save memory at scale.
 	RecordRequests bool
@@ -94,6 +97,7 @@ type Sim struct {
 	migrations  []*migration
 	migByInst   map[string][]*migration
 	aggregates  []*aggregate
+	groups      []*serverGroup
 	tokens      map[string]token
 	tokensIssed int
 	evacCalls   []EvacuateCall
@@ -138,6 +142,9 @@ func New(opts Options) *Sim {
 	}
 	if opts.MaxMicroversion <= 0 {
 		opts.MaxMicroversion = DefaultMaxMicroversion
+	}
+	if opts.MinMicroversion <= 0 {
+		opts.MinMicroversion = 1
 	}
 	if opts.ServiceDownTime <= 0 {
 		opts.ServiceDownTime = DefaultServiceDownTime

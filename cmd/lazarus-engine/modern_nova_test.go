@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lazarus-ha/lazarus/store"
+	"github.com/lazarus-ha/lazarus/test/novasim"
+)
+
+// actions counts the server actions the simulator received per server and
+// action name, and collects the lock bodies.
+func actions(sim *novasim.Sim) (map[string]map[string]int, []string) {
+	out := map[string]map[string]int{}
+	var locks []string
+	for _, r := range sim.Requests() {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.Path, "/action") {
+			continue
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(r.Path, "/servers/"), "/action")
+		var body map[string]json.RawMessage
+		if json.Unmarshal(r.Body, &body) != nil {
+			continue
+		}
+		for name := range body {
+			if out[id] == nil {
+				out[id] = map[string]int{}
+			}
+			out[id][name]++
+			if name == "lock" {
+				locks = append(locks, string(body[name]))
+			}
+		}
+	}
+	return out, locks
+}
+
+func (c *cloud) vmoves(eventID string) map[string]store.VMove {
+	c.t.Helper()
+	n, _, _ := c.notificationOf(eventID)
+	moves, err := c.st.VMovesByNotification(context.Background(), n)
+	require.NoError(c.t, err)
+	out := map[string]store.VMove{}
+	for _, m := range moves {
+		out[m.InstanceUUID] = m
+	}
+	return out
+}
+
+// fail kills c1 and reports it.
+func (c *cloud) fail(eventID string) {
+	c.t.Helper()
+	require.NoError(c.t, c.sim.KillHost("c1"))
+	c.publish(eventID, "c2", "c1", stopped)
+}
+
+// TestE2ENova295StartsOnlyWhatRan: Nova 2.95 leaves every evacuated
+// instance stopped. Lazarus negotiates 2.95, starts the instances that ran
+// before the failure (once each), leaves the one that was stopped
+// stopped, records the start on the vmove, and locks each instance with
+// a reason naming itself and the notification, unlocking it afterwards.
+func TestE2ENova295StartsOnlyWhatRan(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t, novasim.Options{ServiceDownTime: time.Second, EvacuateDelay: 100 * time.Millisecond, RecordRequests: true})
+	c.addHost("c1", true)
+	c.addHost("c2", false)
+	c.addHost("c3", false)
+	running := c.addServers("c1", 2, true)
+	stoppedID, err := c.sim.AddServer(novasim.ServerSpec{Host: "c1", Name: "was-stopped", VMState: "stopped", Metadata: map[string]string{"HA_Enabled": "True"}})
+	require.NoError(t, err)
+	c.startEngine("engine-a")
+	c.fail("ev-295")
+	status, msg := c.waitStatus("ev-295", "finished", "error")
+	require.Equal(t, "finished", status, msg)
+	notif, _, _ := c.notificationOf("ev-295")
+
+	acts, locks := actions(c.sim)
+	moves := c.vmoves("ev-295")
+	for _, id := range running {
+		s, _ := c.sim.Server(id)
+		require.Contains(t, []string{"c2", "c3"}, s.Host)
+		require.Equal(t, "ACTIVE", s.Status, "started after the evacuation")
+		require.Equal(t, 1, c.sim.EvacuateCount(id))
+		require.Equal(t, 1, acts[id]["os-start"], "started exactly once")
+		require.False(t, s.Locked, "unlocked afterwards")
+		require.Equal(t, "succeeded", moves[id].Status)
+		require.Contains(t, moves[id].Message, "and started it")
+		require.Contains(t, moves[id].Message, "Nova 2.95 leaves evacuated instances stopped")
+	}
+	s, _ := c.sim.Server(stoppedID)
+	require.Contains(t, []string{"c2", "c3"}, s.Host)
+	require.Equal(t, "SHUTOFF", s.Status, "stopped before the failure: stays stopped")
+	require.Zero(t, acts[stoppedID]["os-start"])
+	require.Equal(t, "succeeded", moves[stoppedID].Status)
+	require.NotContains(t, moves[stoppedID].Message, "started")
+
+	require.Len(t, locks, 3, "each instance locked once")
+	for _, l := range locks {
+		require.Contains(t, l, `"locked_reason":"Lazarus: evacuating from failed host c1 (notification `+notif+`)"`)
+	}
+	for _, id := range append(running, stoppedID) {
+		require.Equal(t, 1, acts[id]["unlock"])
+	}
+}
+
+// TestE2ENova295StartFails: the start after the evacuation is refused.
+// The instance is not evacuated again; its vmove and the notification say
+// it is evacuated but not started; it is unlocked.
+func TestE2ENova295StartFails(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t, novasim.Options{ServiceDownTime: time.Second, EvacuateDelay: 100 * time.Millisecond, RecordRequests: true})
+	c.addHost("c1", true)
+	c.addHost("c2", false)
+	ids := c.addServers("c1", 1, true)
+	c.sim.InjectFault(novasim.Fault{Action: "os-start", Status: http.StatusInternalServerError, Message: "Unexpected API Error."})
+	c.startEngine("engine-a")
+	c.fail("ev-start")
+	status, msg := c.waitStatus("ev-start", "finished", "error")
+	require.Equal(t, "error", status)
+	require.Contains(t, msg, "could not start it")
+
+	s, _ := c.sim.Server(ids[0])
+	require.Equal(t, "c2", s.Host)
+	require.Equal(t, "SHUTOFF", s.Status)
+	require.False(t, s.Locked)
+	require.Equal(t, 1, c.sim.EvacuateCount(ids[0]), "a failed start is not a reason to evacuate again")
+	m := c.vmoves("ev-start")[ids[0]]
+	require.Equal(t, "failed", m.Status)
+	require.Equal(t, "c2", m.DestHost)
+	require.Contains(t, m.Message, "Evacuated instance '"+ids[0]+"' from host 'c1' to 'c2' but could not start it: start refused by Nova")
+}
+
+// TestE2EForeignLockIsRespected: an instance someone else locked is not
+// evacuated, stays locked with their reason, and the notification says
+// why; the other instance is evacuated.
+func TestE2EForeignLockIsRespected(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t, novasim.Options{ServiceDownTime: time.Second, EvacuateDelay: 100 * time.Millisecond, RecordRequests: true})
+	c.addHost("c1", true)
+	c.addHost("c2", false)
+	ids := c.addServers("c1", 2, true)
+	require.NoError(t, c.sim.LockServer(ids[0], "forensics, ticket 4711"))
+	c.startEngine("engine-a")
+	c.fail("ev-lock")
+	status, msg := c.waitStatus("ev-lock", "finished", "error")
+	require.Equal(t, "error", status)
+	require.Contains(t, msg, `locked by someone other than Lazarus (locked_reason "forensics, ticket 4711")`)
+
+	s, _ := c.sim.Server(ids[0])
+	require.Equal(t, "c1", s.Host)
+	require.Zero(t, c.sim.EvacuateCount(ids[0]))
+	require.True(t, s.Locked)
+	require.Equal(t, "forensics, ticket 4711", s.LockedReason, "their lock and reason untouched")
+	require.Contains(t, c.vmoves("ev-lock")[ids[0]].Message, "not evacuated: locked by someone other than Lazarus")
+
+	s, _ = c.sim.Server(ids[1])
+	require.Equal(t, "c2", s.Host)
+	require.Equal(t, "ACTIVE", s.Status)
+	require.False(t, s.Locked)
+}

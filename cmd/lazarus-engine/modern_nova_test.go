@@ -164,3 +164,82 @@ func TestE2EForeignLockIsRespected(t *testing.T) {
 	require.Equal(t, "ACTIVE", s.Status)
 	require.False(t, s.Locked)
 }
+
+// details joins a notification's recovery details: "step: message" lines.
+func (c *cloud) details(eventID string) string {
+	c.t.Helper()
+	n, _, _ := c.notificationOf(eventID)
+	ds, err := c.st.RecoveryWorkflowDetails(context.Background(), n)
+	require.NoError(c.t, err)
+	var sb strings.Builder
+	for _, d := range ds {
+		for _, p := range d.ProgressDetails {
+			sb.WriteString(d.Name + ": " + p.Message + "\n")
+		}
+	}
+	return sb.String()
+}
+
+// TestE2EPlacementAndServerGroups: c2 is the emptiest host but its
+// Placement inventory is full (reserved = total): it is skipped, and the
+// details say so. The two members of an anti-affinity group land on two
+// different hosts (c3 and c4), never together.
+func TestE2EPlacementAndServerGroups(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t, novasim.Options{ServiceDownTime: time.Second, EvacuateDelay: 100 * time.Millisecond})
+	c.addHost("c1", true)
+	c.addHost("c2", false)
+	c.addHost("c3", false)
+	c.addHost("c4", false)
+	// By load alone both would go to c2 (empty), else both to c3 (c4
+	// carries four times its load).
+	for h, vcpus := range map[string]int{"c3": 8, "c4": 32} {
+		_, err := c.sim.AddServer(novasim.ServerSpec{Host: h, Flavor: novasim.Flavor{VCPUs: vcpus, RAMMB: 2048 * vcpus}})
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.sim.SetInventory("c2", novasim.Inventory{ReservedVCPUs: 64, ReservedMemoryMB: 262144, ReservedDiskGB: 2000}))
+	ids := c.addServers("c1", 2, true)
+	gid, err := c.sim.AddServerGroup("web", "anti-affinity", ids)
+	require.NoError(t, err)
+	c.startEngine("engine-a")
+	c.fail("ev-place")
+	status, msg := c.waitStatus("ev-place", "finished", "error")
+	require.Equal(t, "finished", status, msg)
+
+	a, _ := c.sim.Server(ids[0])
+	b, _ := c.sim.Server(ids[1])
+	require.ElementsMatch(t, []string{"c3", "c4"}, []string{a.Host, b.Host}, "anti-affinity: two targets, never c2")
+	d := c.details("ev-place")
+	require.Contains(t, d, "place: Target 'c2' skipped: Placement inventory full (VCPU: 0 used of capacity 0 = (total 64 - reserved 64)")
+	require.Contains(t, d, `Server group "web" (`+gid+`, anti-affinity)`)
+}
+
+// TestE2ENoTargetSaysWhyPerInstance: two anti-affinity members and one
+// target: the second has none, and its vmove says why, per candidate.
+func TestE2ENoTargetSaysWhyPerInstance(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t, novasim.Options{ServiceDownTime: time.Second, EvacuateDelay: 100 * time.Millisecond})
+	c.addHost("c1", true)
+	c.addHost("c2", false)
+	ids := c.addServers("c1", 2, true)
+	_, err := c.sim.AddServerGroup("db", "anti-affinity", ids)
+	require.NoError(t, err)
+	c.startEngine("engine-a")
+	c.fail("ev-none")
+	status, msg := c.waitStatus("ev-none", "finished", "error")
+	require.Equal(t, "error", status, msg)
+	moves := c.vmoves("ev-none")
+	var placed, failed int
+	for _, id := range ids {
+		switch moves[id].Status {
+		case "succeeded":
+			placed++
+			require.Equal(t, "c2", moves[id].DestHost)
+		case "failed":
+			failed++
+			require.Contains(t, moves[id].Message, `no valid target host (same segment, up, enabled, not on maintenance, with room, meeting its constraints): c2: anti-affinity server group "db"`)
+		}
+	}
+	require.Equal(t, 1, placed)
+	require.Equal(t, 1, failed)
+}

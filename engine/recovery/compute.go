@@ -38,6 +38,8 @@ type Flavor struct {
 	DiskGB int
 	// ExtraSpecs are the flavor's extra specs, when Nova embeds them.
 	ExtraSpecs map[string]string
+	// req, set by Placer.flavorOf, carries the instance's constraints.
+	req *placeRequest
 }
 
 // Server is a Nova server as the flows need it.

@@ -63,7 +63,7 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 	if e, ok := job.Result("evacuate", s.ID); ok && e.State == store.StepStateSuccess {
 		return instanceResult{id: s.ID, status: "succeeded"}, nil
 	}
-	flavor := Flavor{VCPUs: s.VCPUs, RAMMB: s.RAMMB, DiskGB: s.DiskGB}
+	flavor := ev.placer.flavorOf(s)
 	tried := map[string]bool{}
 	// slot is the target whose evacuation slot this instance holds, from
 	// pick until its evacuation is confirmed, failed or given up.
@@ -129,7 +129,7 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 			}
 			slot = t
 			if t == nil {
-				reason := "no valid target host (same segment, up, enabled, not on maintenance, with room)"
+				reason := ev.placer.noTarget(flavor)
 				if lastReason != "" {
 					reason += "; last attempt: " + lastReason
 				}

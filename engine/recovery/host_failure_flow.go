@@ -406,6 +406,13 @@ type selected struct {
 	VCPUs   int    `json:"vcpus"`
 	RAMMB   int    `json:"ram_mb"`
 	DiskGB  int    `json:"disk_gb"`
+	// The instance's constraints (constraints.go); absent in journals
+	// written before they were recorded.
+	Tenant       string            `json:"tenant,omitempty"`
+	Zone         string            `json:"zone,omitempty"`
+	PinnedZone   bool              `json:"pinned_zone,omitempty"`
+	VolumeBacked bool              `json:"volume_backed,omitempty"`
+	Specs        map[string]string `json:"aggregate_specs,omitempty"`
 }
 
 // selectInstances lists the failed host's servers (all tenants, all pages)
@@ -439,7 +446,7 @@ func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]sele
 		if c.HA {
 			ha++
 		}
-		sel = append(sel, selected{ID: s.ID, Name: s.Name, VMState: s.VMState, HA: c.HA, VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB})
+		sel = append(sel, withConstraints(selected{ID: s.ID, Name: s.Name, VMState: s.VMState, HA: c.HA, VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB}, s))
 		moves = append(moves, store.VMove{InstanceUUID: s.ID, InstanceName: s.Name, SourceHost: r.HostName})
 	}
 	msgs := []store.StepEntry{
@@ -478,7 +485,11 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 	if err != nil {
 		return nil, ctxErr(ctx, fmt.Errorf("list compute services and hypervisors: %w", err))
 	}
-	ev := &evacuation{fl: fl, job: job, placer: NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps, fl.cfg.Ratios), reserved: map[string]*sync.Once{}}
+	placer, err := fl.newPlacer(ctx, job, sel, hosts, services, hyps)
+	if err != nil {
+		return nil, err
+	}
+	ev := &evacuation{fl: fl, job: job, placer: placer, reserved: map[string]*sync.Once{}}
 	results := make([]instanceResult, len(sel))
 	// A lost lease or a database failure in one instance stops the others
 	// too: the whole recovery resumes from the journal.

@@ -1,0 +1,132 @@
+package recovery
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lazarus-ha/lazarus/engine/workflow"
+	"github.com/lazarus-ha/lazarus/store"
+)
+
+// newPlacer builds the recovery's Placer: candidates from the segment and
+// Nova's services, capacity from Placement (the hypervisors' figures only
+// when Placement cannot be read and Nova still reports them, below
+// microversion 2.88), and the instances' constraints (zones, server
+// groups, aggregates). It journals one "place" entry saying which
+// candidates Placement shows full, so the recovery details show why they
+// are skipped.
+func (fl *Flows) newPlacer(ctx context.Context, job *workflow.Job, sel []selected, hosts []store.RecoveryHost,
+	services map[string]Service, hyps map[string]Hypervisor) (*Placer, error) {
+	r := job.Recovery
+	p := NewPlacer(r.RecoveryMethod, hosts, r.HostName, services, hyps, fl.cfg.Ratios)
+	var notes []string
+	if pr, ok := fl.compute.(PlacementReader); ok && p.Candidates() > 0 {
+		byNode := map[string]*Target{}
+		var nodes []string
+		for _, t := range p.targets() {
+			if hv, ok := hyps[t.Name]; ok && hv.ID != "" {
+				byNode[hv.ID] = t
+				nodes = append(nodes, hv.ID)
+			}
+		}
+		caps, err := pr.Capacities(ctx, nodes)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
+			job.Log.WarnContext(ctx, "cannot read placement; target capacity from the hypervisors where Nova reports it", "err", err)
+			notes = append(notes, "Placement not readable ("+err.Error()+"); capacity from the hypervisors where known, else left to Nova's scheduler")
+		}
+		for node, nc := range caps {
+			t := byNode[node]
+			usePlacement(t, nc)
+			if full := fullClasses(nc); full != "" {
+				notes = append(notes, fmt.Sprintf("Target '%s' skipped: Placement inventory full (%s)", t.Name, full))
+			}
+		}
+	}
+	// Aggregates: flavor extra specs and filter_tenant_id (one call).
+	aggs, err := fl.compute.Aggregates(ctx)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("list aggregates: %w", err))
+	}
+	var groups []ServerGroup
+	memberHosts := map[string]string{}
+	if gr, ok := fl.compute.(GroupReader); ok {
+		gs, err := gr.ServerGroups(ctx)
+		if err != nil {
+			return nil, ctxErr(ctx, fmt.Errorf("list server groups: %w", err))
+		}
+		inSel := map[string]bool{}
+		for _, s := range sel {
+			inSel[s.ID] = true
+		}
+		for _, g := range gs {
+			relevant := false
+			for _, m := range g.Members {
+				relevant = relevant || inSel[m]
+			}
+			if !relevant || (g.Policy != "affinity" && g.Policy != "anti-affinity") {
+				continue
+			}
+			groups = append(groups, g)
+			for _, m := range g.Members {
+				if _, seen := memberHosts[m]; seen {
+					continue
+				}
+				srv, err := fl.compute.Server(ctx, m)
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil, context.Cause(ctx)
+					}
+					memberHosts[m] = "" // gone or unreadable: counts nowhere
+					continue
+				}
+				memberHosts[m] = srv.Host
+			}
+			notes = append(notes, fmt.Sprintf("Server group %q (%s, %s): members %s", g.Name, g.ID, g.Policy, strings.Join(g.Members, ",")))
+		}
+	}
+	p.constrain(sel, aggs, groups, memberHosts, r.HostName)
+	if _, done := job.Result("place", ""); len(notes) > 0 && !done {
+		if err := job.Checkpoint(ctx, step("place", store.StepStateSuccess, 1, strings.Join(notes, "; "), nil)); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// unbounded stands for a class the compute node's provider has no
+// inventory of (DISK_GB in a sharing provider, on shared storage): it does
+// not limit the choice.
+const unbounded = 1 << 40
+
+// usePlacement sets t's capacity from Placement.
+func usePlacement(t *Target, nc NodeCapacity) {
+	get := func(class string) Resource {
+		if r, ok := nc[class]; ok {
+			return r
+		}
+		return Resource{Capacity: unbounded}
+	}
+	cpu, mem, disk := get(ClassVCPU), get(ClassMemory), get(ClassDisk)
+	t.Capacity, t.Source = true, "placement"
+	t.total = Flavor{VCPUs: cpu.Capacity, RAMMB: mem.Capacity, DiskGB: disk.Capacity}
+	t.free = Flavor{VCPUs: cpu.Free(), RAMMB: mem.Free(), DiskGB: disk.Free()}
+	t.maxUnit = Flavor{VCPUs: cpu.MaxUnit, RAMMB: mem.MaxUnit, DiskGB: disk.MaxUnit}
+}
+
+// fullClasses names the classes with nothing free, with their inventory.
+func fullClasses(nc NodeCapacity) string {
+	var out []string
+	for _, class := range []string{ClassVCPU, ClassMemory, ClassDisk} {
+		r, ok := nc[class]
+		if !ok || r.Free() > 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: %d used of capacity %d = (total %d - reserved %d) x allocation_ratio %g",
+			class, r.Used, r.Capacity, r.Total, r.Reserved, r.AllocationRatio))
+	}
+	return strings.Join(out, "; ")
+}

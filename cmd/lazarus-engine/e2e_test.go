@@ -20,9 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lazarus-ha/lazarus/engine/enginetest"
-	"github.com/lazarus-ha/lazarus/engine/intake"
 	"github.com/lazarus-ha/lazarus/fencing/secret"
 	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"github.com/lazarus-ha/lazarus/store"
 	"github.com/lazarus-ha/lazarus/store/storetest"
 	"github.com/lazarus-ha/lazarus/test/ipmisim"
@@ -117,7 +117,7 @@ func newCloudOn(t testing.TB, opts novasim.Options, dbURL string) *cloud {
 	c.pub, err = conn.Channel()
 	require.NoError(t, err)
 	require.NoError(t, c.pub.Confirm(false))
-	_, err = c.pub.QueueDeclare(c.queue, true, false, false, false, intake.QueueArgs())
+	_, err = c.pub.QueueDeclare(c.queue, true, false, false, false, wire.NotificationQueueArgs())
 	require.NoError(t, err)
 	return c
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"sync"
 	"testing"
 	"time"
@@ -24,10 +25,11 @@ func TestE2EMonitorsSilentHolds(t *testing.T) {
 	c.addHost("c2", false)
 	c.addHost("c3", false)
 	ids := c.addServers("c1", 2, true)
-	sender := publish.NewHeartbeatSender(rabbitURL(), c.queue)
+	sender, err := publish.NewHeartbeatSender(rabbitURL(), c.queue)
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = sender.Close() })
 	t.Cleanup(func() {
-		_, _ = c.pub.QueueDelete(publish.HeartbeatQueue(c.queue), false, false, false)
+		_, _ = c.pub.QueueDelete(wire.HeartbeatQueue(c.queue), false, false, false)
 	})
 	beat := func(hosts ...string) {
 		for _, h := range hosts {

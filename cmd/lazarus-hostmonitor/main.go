@@ -48,7 +48,10 @@ func build(e *monitorwire.Env) (monitorwire.Monitor, []any, error) {
 		return nil, nil, err
 	}
 	if iv := hm.HeartbeatInterval; iv > 0 && (c.Monitors.Transport == "" || c.Monitors.Transport == "amqp") {
-		sender := publish.NewHeartbeatSender(c.Default.TransportURL, c.Default.NotificationQueue)
+		sender, err := publish.NewHeartbeatSender(c.Default.TransportURL, c.Default.NotificationQueue)
+		if err != nil {
+			return nil, nil, err
+		}
 		beats := publish.NewHeartbeats(iv, mon.Heartbeat, sender, e.Log, e.Registry)
 		e.Background(func(ctx context.Context) { beats.Run(ctx); _ = sender.Close() })
 	} else if iv > 0 {

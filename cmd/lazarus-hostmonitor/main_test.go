@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"net"
 	"testing"
 	"time"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/lazarus-ha/lazarus/cmd/internal/monitorwire/binarytest"
 	"github.com/lazarus-ha/lazarus/monitors/event"
-	"github.com/lazarus-ha/lazarus/monitors/publish"
 )
 
 // TestBinaryPublishesHeartbeats runs the lazarus-hostmonitor binary on
@@ -19,15 +19,15 @@ import (
 func TestBinaryPublishesHeartbeats(t *testing.T) {
 	r := binarytest.New(t, "lazarus-hostmonitor")
 	ch := r.Ch
-	require.NoError(t, publish.DeclareHeartbeatQueue(ch, r.Queue))
-	defer func() { _, _ = ch.QueueDelete(publish.HeartbeatQueue(r.Queue), false, false, false) }()
+	require.NoError(t, wire.DeclareHeartbeatQueue(ch, r.Queue))
+	defer func() { _, _ = ch.QueueDelete(wire.HeartbeatQueue(r.Queue), false, false, false) }()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	r.Start(t, "hb-bin", fmt.Sprintf("[hostmonitor]\nnetworks = mgmt=127.0.0.1:%d\nheartbeat_interval = 200ms\n", port))
 
-	deliveries, err := ch.Consume(publish.HeartbeatQueue(r.Queue), "", true, true, false, false, nil)
+	deliveries, err := ch.Consume(wire.HeartbeatQueue(r.Queue), "", true, true, false, false, nil)
 	require.NoError(t, err)
 	seen := 0
 	deadline := time.NewTimer(60 * time.Second) // catches a hang; not a timing assertion

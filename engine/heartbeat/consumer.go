@@ -14,7 +14,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lazarus-ha/lazarus/monitors/event"
-	"github.com/lazarus-ha/lazarus/monitors/publish"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"github.com/lazarus-ha/lazarus/store"
 )
 
@@ -26,10 +26,10 @@ type Store interface {
 
 // Config configures a Consumer.
 type Config struct {
-	// URL is the AMQP URL (rabbit:// is accepted as amqp://).
+	// URL is [DEFAULT] transport_url (see monitors/wire).
 	URL string
 	// Queue is the notification queue; heartbeats come from
-	// publish.HeartbeatQueue(Queue).
+	// wire.HeartbeatQueue(Queue).
 	Queue string
 	// FlushInterval is how often the collected heartbeats are written.
 	// Default 1s.
@@ -40,9 +40,10 @@ type Config struct {
 
 // Consumer moves heartbeats from RabbitMQ into monitor_heartbeats.
 type Consumer struct {
-	cfg Config
-	st  Store
-	log *slog.Logger
+	cfg    Config
+	st     Store
+	log    *slog.Logger
+	dialer *wire.Dialer
 
 	mu      sync.Mutex
 	pending map[string]store.MonitorHeartbeat
@@ -62,10 +63,10 @@ func NewConsumer(cfg Config, st Store, log *slog.Logger) *Consumer {
 		cfg.MaxBackoff = 10 * time.Second
 	}
 	if cfg.Queue == "" {
-		cfg.Queue = "lazarus.notifications"
+		cfg.Queue = wire.DefaultQueue
 	}
 	return &Consumer{cfg: cfg, st: st, pending: map[string]store.MonitorHeartbeat{},
-		log: log.With("component", "engine.heartbeat", "queue", publish.HeartbeatQueue(cfg.Queue))}
+		log: log.With("component", "engine.heartbeat", "queue", wire.HeartbeatQueue(cfg.Queue))}
 }
 
 // Start launches the consumer and the writer. It returns at once;
@@ -74,6 +75,11 @@ func (c *Consumer) Start(ctx context.Context) error {
 	if c.cfg.URL == "" {
 		return errors.New("heartbeat consumer: [DEFAULT] transport_url is empty")
 	}
+	d, err := wire.NewDialer(c.cfg.URL, wire.DialConfig{Name: "lazarus-engine heartbeats"})
+	if err != nil {
+		return fmt.Errorf("heartbeat consumer: [DEFAULT] transport_url: %w", err)
+	}
+	c.dialer = d
 	ctx, c.cancel = context.WithCancel(ctx)
 	c.wg.Go(func() { c.supervise(ctx) })
 	c.wg.Go(func() { c.writer(ctx) })
@@ -129,18 +135,10 @@ func (c *Consumer) supervise(ctx context.Context) {
 	}
 }
 
-func amqpURL(u string) string {
-	if len(u) > 9 && u[:9] == "rabbit://" {
-		return "amqp://" + u[9:]
-	}
-	return u
-}
-
 // session consumes with automatic acks: a heartbeat lost in a crash is
 // replaced by the next one.
 func (c *Consumer) session(ctx context.Context) error {
-	conn, err := amqp.DialConfig(amqpURL(c.cfg.URL), amqp.Config{Heartbeat: 10 * time.Second, Locale: "en_US",
-		Properties: amqp.Table{"connection_name": "lazarus-engine heartbeats"}})
+	conn, _, err := c.dialer.Dial()
 	if err != nil {
 		return fmt.Errorf("dial broker: %w", err)
 	}
@@ -149,13 +147,13 @@ func (c *Consumer) session(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open channel: %w", err)
 	}
-	if err := publish.DeclareHeartbeatQueue(ch, c.cfg.Queue); err != nil {
+	if err := wire.DeclareHeartbeatQueue(ch, c.cfg.Queue); err != nil {
 		return err
 	}
 	if err := ch.Qos(256, 0, false); err != nil {
 		return fmt.Errorf("set prefetch: %w", err)
 	}
-	deliveries, err := ch.ConsumeWithContext(ctx, publish.HeartbeatQueue(c.cfg.Queue), "", true, false, false, false, nil)
+	deliveries, err := ch.ConsumeWithContext(ctx, wire.HeartbeatQueue(c.cfg.Queue), "", true, false, false, false, nil)
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}

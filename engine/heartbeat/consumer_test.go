@@ -3,6 +3,7 @@ package heartbeat_test
 import (
 	"context"
 	"fmt"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"os"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func deleteQueue(t *testing.T, url, q string) {
 		}
 		defer conn.Close()
 		if ch, err := conn.Channel(); err == nil {
-			_, _ = ch.QueueDelete(publish.HeartbeatQueue(q), false, false, false)
+			_, _ = ch.QueueDelete(wire.HeartbeatQueue(q), false, false, false)
 		}
 	})
 }
@@ -63,11 +64,13 @@ func TestHeartbeatsLandInTable(t *testing.T) {
 	defer conn.Close()
 	ch, err := conn.Channel()
 	require.NoError(t, err)
-	require.NoError(t, publish.DeclareHeartbeatQueue(ch, queue))
-	require.NoError(t, ch.PublishWithContext(context.Background(), "", publish.HeartbeatQueue(queue), false, false,
+	require.NoError(t, wire.DeclareHeartbeatQueue(ch, queue))
+	require.NoError(t, ch.PublishWithContext(context.Background(), "", wire.HeartbeatQueue(queue), false, false,
 		amqp.Publishing{Type: event.HeartbeatType, Body: []byte(`{"version":1,"observer":"x/y"}`)}))
 
-	s := publish.NewHeartbeatSender(url, queue)
+	s, err := publish.NewHeartbeatSender(url, queue)
+
+	require.NoError(t, err)
 	defer s.Close()
 	for i, h := range []string{"c1", "c2", "c3", "c1"} {
 		require.NoError(t, s.Send(context.Background(), &event.Heartbeat{Version: event.HeartbeatVersion, Observer: h,

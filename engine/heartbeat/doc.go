@@ -8,7 +8,7 @@
 // Host monitors publish a small heartbeat (monitors/event.Heartbeat) every
 // [hostmonitor] heartbeat_interval to the classic, non-durable queue
 // <notification_queue>.heartbeats, declared by both sides with
-// publish.HeartbeatQueueArgs (messages expire after a minute, the queue is
+// wire.HeartbeatQueueArgs (messages expire after a minute, the queue is
 // bounded). Every engine replica consumes it; each heartbeat reaches one
 // of them, and all share the table monitor_heartbeats.
 //

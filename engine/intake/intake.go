@@ -13,14 +13,12 @@ import (
 
 	"github.com/lazarus-ha/lazarus/engine/metrics"
 	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"github.com/lazarus-ha/lazarus/store"
 )
 
 // RejectReasonHeader carries why a message was dead-lettered.
 const RejectReasonHeader = "x-lazarus-reject-reason"
-
-// QueueArgs are the queue arguments both monitors and engine declare.
-func QueueArgs() amqp.Table { return amqp.Table{"x-queue-type": "quorum"} }
 
 // Store is what the intake needs of the store.
 type Store interface {
@@ -31,7 +29,8 @@ type Store interface {
 
 // Config tunes the intake.
 type Config struct {
-	// URL is the AMQP URL (rabbit:// is accepted as amqp://).
+	// URL is [DEFAULT] transport_url: rabbit:// or amqp://, one host or
+	// several for failover (see monitors/wire).
 	URL string
 	// Queue is the notification queue; dead letters go to Queue+".dead".
 	Queue string
@@ -54,6 +53,7 @@ type Intake struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 
+	dialer    *wire.Dialer
 	connected atomic.Bool
 	local     atomic.Value // string
 	cancel    context.CancelFunc
@@ -72,19 +72,11 @@ func New(cfg Config, st Store, log *slog.Logger, m *metrics.Metrics) *Intake {
 		cfg.MaxBackoff = 10 * time.Second
 	}
 	if cfg.Queue == "" {
-		cfg.Queue = "lazarus.notifications"
+		cfg.Queue = wire.DefaultQueue
 	}
 	in := &Intake{cfg: cfg, st: st, log: log.With("component", "engine.intake", "queue", cfg.Queue), metrics: m}
 	in.local.Store("")
 	return in
-}
-
-// AMQPURL turns an oslo-style rabbit:// URL into amqp://.
-func AMQPURL(u string) string {
-	if len(u) > 9 && u[:9] == "rabbit://" {
-		return "amqp://" + u[9:]
-	}
-	return u
 }
 
 // Start launches the supervisor. It returns at once; connection problems
@@ -93,6 +85,11 @@ func (in *Intake) Start(ctx context.Context) error {
 	if in.cfg.URL == "" {
 		return errors.New("intake: [DEFAULT] transport_url is empty")
 	}
+	d, err := wire.NewDialer(in.cfg.URL, wire.DialConfig{Name: "lazarus-engine intake"})
+	if err != nil {
+		return fmt.Errorf("intake: [DEFAULT] transport_url: %w", err)
+	}
+	in.dialer = d
 	ctx, in.cancel = context.WithCancel(ctx)
 	in.wg.Add(1)
 	go func() {
@@ -151,8 +148,7 @@ func (in *Intake) supervise(ctx context.Context) {
 
 // session runs one connection until it fails or ctx ends.
 func (in *Intake) session(ctx context.Context) error {
-	conn, err := amqp.DialConfig(AMQPURL(in.cfg.URL), amqp.Config{Heartbeat: 10 * time.Second, Locale: "en_US",
-		Properties: amqp.Table{"connection_name": "lazarus-engine intake"}})
+	conn, broker, err := in.dialer.Dial()
 	if err != nil {
 		return fmt.Errorf("dial broker: %w", err)
 	}
@@ -168,10 +164,11 @@ func (in *Intake) session(ctx context.Context) error {
 	if err := pub.Confirm(false); err != nil {
 		return fmt.Errorf("confirm mode: %w", err)
 	}
-	for _, q := range []string{in.cfg.Queue, in.cfg.Queue + ".dead"} {
-		if _, err := ch.QueueDeclare(q, true, false, false, false, QueueArgs()); err != nil {
-			return fmt.Errorf("declare queue %s: %w", q, err)
-		}
+	if err := wire.DeclareNotificationQueue(ch, in.cfg.Queue); err != nil {
+		return err
+	}
+	if err := wire.DeclareDeadLetterQueue(ch, in.cfg.Queue); err != nil {
+		return err
 	}
 	if err := ch.Qos(in.cfg.Prefetch, 0, false); err != nil {
 		return fmt.Errorf("set prefetch: %w", err)
@@ -182,7 +179,7 @@ func (in *Intake) session(ctx context.Context) error {
 	}
 	in.local.Store(conn.LocalAddr().String())
 	in.connected.Store(true)
-	in.log.InfoContext(ctx, "consuming", "prefetch", in.cfg.Prefetch)
+	in.log.InfoContext(ctx, "consuming", "broker", broker, "prefetch", in.cfg.Prefetch)
 	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	workers := min(in.cfg.Prefetch, 16)
 	jobs := make(chan amqp.Delivery)
@@ -312,7 +309,7 @@ func (in *Intake) deadLetter(ctx context.Context, pub *amqp.Channel, d amqp.Deli
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	dc, err := pub.PublishWithDeferredConfirmWithContext(pctx, "", in.cfg.Queue+".dead", false, false, amqp.Publishing{
+	dc, err := pub.PublishWithDeferredConfirmWithContext(pctx, "", wire.DeadLetterQueue(in.cfg.Queue), false, false, amqp.Publishing{
 		Headers: headers, ContentType: d.ContentType, DeliveryMode: amqp.Persistent, MessageId: d.MessageId,
 		Timestamp: time.Now(), Body: d.Body,
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/lazarus-ha/lazarus/engine/enginetest"
 	"github.com/lazarus-ha/lazarus/engine/intake"
 	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
+	"github.com/lazarus-ha/lazarus/monitors/wire/wiretest"
 	"github.com/lazarus-ha/lazarus/store"
 	"github.com/lazarus-ha/lazarus/store/storetest"
 )
@@ -37,7 +40,11 @@ type bundle struct {
 	in    *intake.Intake
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T) *bundle { t.Helper(); return setupURL(t, rabbitURL()) }
+
+// setupURL is setup with the intake dialling transportURL (the test's own
+// connections use the real broker directly).
+func setupURL(t *testing.T, transportURL string) *bundle {
 	t.Helper()
 	conn, err := amqp.Dial(rabbitURL())
 	if err != nil {
@@ -64,7 +71,7 @@ func setup(t *testing.T) *bundle {
 	seg := enginetest.Segment(t, b.st, "auto")
 	enginetest.Host(t, b.st, seg, "c1", false)
 	enginetest.Host(t, b.st, seg, "c2", false)
-	b.in = intake.New(intake.Config{URL: rabbitURL(), Queue: b.queue, Prefetch: 16, DuplicateWindow: 3 * time.Minute, RetryDelay: 50 * time.Millisecond},
+	b.in = intake.New(intake.Config{URL: transportURL, Queue: b.queue, Prefetch: 16, DuplicateWindow: 3 * time.Minute, RetryDelay: 50 * time.Millisecond},
 		b.st, enginetest.Logger(t), nil)
 	require.NoError(t, b.in.Start(context.Background()))
 	t.Cleanup(b.in.Stop)
@@ -116,7 +123,7 @@ func (b *bundle) queueDepth(name string) int {
 	ch, err := b.conn.Channel()
 	require.NoError(b.t, err)
 	defer ch.Close()
-	q, err := ch.QueueDeclarePassive(name, true, false, false, false, intake.QueueArgs())
+	q, err := ch.QueueDeclarePassive(name, true, false, false, false, wire.NotificationQueueArgs())
 	require.NoError(b.t, err)
 	return q.Messages
 }
@@ -227,4 +234,38 @@ func closeConnection(t *testing.T, local string) {
 		}
 	}
 	t.Fatalf("connection %s not found in:\n%s", local, out)
+}
+
+// TestIntakeFailsOverToTheNextBroker: with a two-host transport_url, the
+// node the intake consumes from dies; the intake moves to the other one
+// and every notification is still committed exactly once.
+func TestIntakeFailsOverToTheNextBroker(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(rabbitURL())
+	require.NoError(t, err)
+	pass, _ := u.User.Password()
+	nodeA, nodeB := wiretest.NewProxy(t, u.Host), wiretest.NewProxy(t, u.Host)
+	creds := u.User.Username() + ":" + pass + "@"
+	b := setupURL(t, "rabbit://"+creds+nodeA.Addr()+","+creds+nodeB.Addr()+"/")
+	const n = 100
+	vm := func(i int) *event.Event {
+		return &event.Event{Version: event.Version, ID: fmt.Sprintf("fo-ev-%d", i), Observer: "c1", Monitor: event.MonitorInstance, SentAt: time.Now(),
+			Notification: event.Notification{Type: event.TypeVM, Hostname: "c1", GeneratedTime: time.Now(),
+				Payload: map[string]string{"event": "LIFECYCLE", "vir_domain_event": "STOPPED_FAILED", "instance_uuid": uuid.NewString()}}}
+	}
+	for i := range n / 2 {
+		b.publishEvent(vm(i))
+	}
+	waitFor(t, "the first half through node A", func() bool { return b.count(`SELECT count(*) FROM notifications`) == n/2 })
+	nodeA.Kill()
+	for i := n / 2; i < n; i++ {
+		b.publishEvent(vm(i))
+	}
+	// Node A refuses connections now: the second half can only arrive
+	// through node B.
+	waitFor(t, "all notifications", func() bool { return b.count(`SELECT count(*) FROM notifications`) >= n })
+	waitFor(t, "queue drained", func() bool { return b.queueDepth(b.queue) == 0 })
+	require.Equal(t, n, b.count(`SELECT count(*) FROM notifications`))
+	require.Equal(t, n, b.count(`SELECT count(DISTINCT event_id) FROM notifications`))
+	require.NoError(t, b.in.Check(context.Background()))
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"io"
 	"log/slog"
 	"net"
@@ -45,8 +46,8 @@ func TestHeartbeatsPublished(t *testing.T) {
 	ch, err := conn.Channel()
 	require.NoError(t, err)
 	queue := "lazarus.test.hb." + uuid.NewString()[:8]
-	require.NoError(t, publish.DeclareHeartbeatQueue(ch, queue))
-	defer func() { _, _ = ch.QueueDelete(publish.HeartbeatQueue(queue), false, false, false) }()
+	require.NoError(t, wire.DeclareHeartbeatQueue(ch, queue))
+	defer func() { _, _ = ch.QueueDelete(wire.HeartbeatQueue(queue), false, false, false) }()
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pa, pb := freePort(t), freePort(t)
@@ -58,7 +59,8 @@ func TestHeartbeatsPublished(t *testing.T) {
 		return m
 	}
 	a, b := mk("hb-a", pa, pb), mk("hb-b", pb, pa)
-	sender := publish.NewHeartbeatSender(url, queue)
+	sender, err := publish.NewHeartbeatSender(url, queue)
+	require.NoError(t, err)
 	defer sender.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -69,7 +71,7 @@ func TestHeartbeatsPublished(t *testing.T) {
 	hb := publish.NewHeartbeats(100*time.Millisecond, a.Heartbeat, sender, log, nil)
 	wg.Go(func() { hb.Run(ctx) })
 
-	deliveries, err := ch.Consume(publish.HeartbeatQueue(queue), "", true, true, false, false, nil)
+	deliveries, err := ch.Consume(wire.HeartbeatQueue(queue), "", true, true, false, false, nil)
 	require.NoError(t, err)
 	deadline := time.NewTimer(60 * time.Second) // catches a hang; not a timing assertion
 	defer deadline.Stop()

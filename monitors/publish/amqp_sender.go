@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 )
 
 // Sender hands a batch of events to the receiver. Send returns one error per
@@ -27,7 +27,8 @@ var ErrReturned = errors.New("returned by the broker as unroutable")
 
 // AMQPConfig configures an AMQPSender.
 type AMQPConfig struct {
-	// URL is the broker URL; oslo's rabbit:// scheme is accepted as amqp://.
+	// URL is [DEFAULT] transport_url: rabbit:// or amqp://, one host or
+	// several for failover (see monitors/wire).
 	URL string
 	// Queue is the notification queue, declared durable and quorum.
 	Queue string
@@ -46,8 +47,9 @@ type AMQPConfig struct {
 // confirms as nacks behind our back and republishes topology we prefer to
 // declare ourselves.
 type AMQPSender struct {
-	cfg AMQPConfig
-	log *slog.Logger
+	cfg    AMQPConfig
+	log    *slog.Logger
+	dialer *wire.Dialer
 
 	mu      sync.Mutex
 	conn    *amqp.Connection
@@ -57,8 +59,9 @@ type AMQPSender struct {
 	returned int
 }
 
-// NewAMQPSender returns a sender; it dials lazily on the first Send.
-func NewAMQPSender(cfg AMQPConfig, log *slog.Logger) *AMQPSender {
+// NewAMQPSender returns a sender; it dials lazily on the first Send. Its
+// only error is a transport URL that does not parse.
+func NewAMQPSender(cfg AMQPConfig, log *slog.Logger) (*AMQPSender, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
@@ -68,15 +71,12 @@ func NewAMQPSender(cfg AMQPConfig, log *slog.Logger) *AMQPSender {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 10 * time.Second
 	}
-	if rest, ok := strings.CutPrefix(cfg.URL, "rabbit://"); ok {
-		cfg.URL = "amqp://" + rest
+	d, err := wire.NewDialer(cfg.URL, wire.DialConfig{Name: "lazarus monitor events", Timeout: cfg.DialTimeout, Heartbeat: cfg.Heartbeat})
+	if err != nil {
+		return nil, fmt.Errorf("[DEFAULT] transport_url: %w", err)
 	}
-	return &AMQPSender{cfg: cfg, log: log}
+	return &AMQPSender{cfg: cfg, log: log, dialer: d}, nil
 }
-
-// QueueArgs are the arguments the notification queue is declared with; the
-// engine declares it with exactly the same ones.
-func QueueArgs() amqp.Table { return amqp.Table{"x-queue-type": "quorum"} }
 
 // connect makes sure a channel in confirm mode with the queue declared is
 // open. Called with mu held.
@@ -85,10 +85,7 @@ func (s *AMQPSender) connect() error {
 		return nil
 	}
 	s.dropLocked()
-	conn, err := amqp.DialConfig(s.cfg.URL, amqp.Config{
-		Heartbeat: s.cfg.Heartbeat,
-		Dial:      amqp.DefaultDial(s.cfg.DialTimeout),
-	})
+	conn, broker, err := s.dialer.Dial()
 	if err != nil {
 		return fmt.Errorf("dial broker: %w", err)
 	}
@@ -101,15 +98,15 @@ func (s *AMQPSender) connect() error {
 		conn.Close()
 		return fmt.Errorf("enable confirms: %w", err)
 	}
-	if _, err := ch.QueueDeclare(s.cfg.Queue, true, false, false, false, QueueArgs()); err != nil {
+	if err := wire.DeclareNotificationQueue(ch, s.cfg.Queue); err != nil {
 		conn.Close()
-		return fmt.Errorf("declare queue %s: %w", s.cfg.Queue, err)
+		return err
 	}
 	// Large enough for any batch: the library's reader blocks on a full
 	// channel, and returns are drained after every batch.
 	s.returns = ch.NotifyReturn(make(chan amqp.Return, 2*MaxBatch))
 	s.conn, s.ch = conn, ch
-	s.log.Info("connected to broker", "queue", s.cfg.Queue)
+	s.log.Info("connected to broker", "broker", broker, "queue", s.cfg.Queue)
 	return nil
 }
 

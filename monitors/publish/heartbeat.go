@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -12,35 +11,16 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lazarus-ha/lazarus/monitors/event"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 )
-
-// HeartbeatQueue is the name of the heartbeat queue that goes with the
-// notification queue q.
-func HeartbeatQueue(q string) string { return q + ".heartbeats" }
-
-// HeartbeatQueueArgs are the arguments the heartbeat queue is declared
-// with, by monitors and engine alike: a classic, non-durable queue whose
-// messages expire after a minute and that never holds more than 10,000
-// (the oldest are dropped), so an engine that is down does not leave a
-// growing backlog behind.
-func HeartbeatQueueArgs() amqp.Table {
-	return amqp.Table{"x-queue-type": "classic", "x-message-ttl": int32(60000), "x-max-length": int32(10000), "x-overflow": "drop-head"}
-}
-
-// DeclareHeartbeatQueue declares the heartbeat queue on ch.
-func DeclareHeartbeatQueue(ch *amqp.Channel, q string) error {
-	if _, err := ch.QueueDeclare(HeartbeatQueue(q), false, false, false, false, HeartbeatQueueArgs()); err != nil {
-		return fmt.Errorf("declare queue %s: %w", HeartbeatQueue(q), err)
-	}
-	return nil
-}
 
 // HeartbeatSender publishes heartbeats to RabbitMQ: transient, unconfirmed,
 // on one connection dialled lazily and dropped on any error. A heartbeat
 // that is lost is simply replaced by the next one.
 type HeartbeatSender struct {
-	url, queue string
-	timeout    time.Duration
+	dialer  *wire.Dialer
+	queue   string
+	timeout time.Duration
 
 	mu   sync.Mutex
 	conn *amqp.Connection
@@ -48,12 +28,14 @@ type HeartbeatSender struct {
 }
 
 // NewHeartbeatSender returns a sender for the heartbeat queue of the
-// notification queue queue.
-func NewHeartbeatSender(url, queue string) *HeartbeatSender {
-	if rest, ok := strings.CutPrefix(url, "rabbit://"); ok {
-		url = "amqp://" + rest
+// notification queue queue; transportURL is [DEFAULT] transport_url.
+func NewHeartbeatSender(transportURL, queue string) (*HeartbeatSender, error) {
+	const timeout = 5 * time.Second
+	d, err := wire.NewDialer(transportURL, wire.DialConfig{Name: "lazarus heartbeats", Timeout: timeout})
+	if err != nil {
+		return nil, fmt.Errorf("[DEFAULT] transport_url: %w", err)
 	}
-	return &HeartbeatSender{url: url, queue: queue, timeout: 5 * time.Second}
+	return &HeartbeatSender{dialer: d, queue: queue, timeout: timeout}, nil
 }
 
 // Send publishes one heartbeat.
@@ -66,8 +48,7 @@ func (s *HeartbeatSender) Send(ctx context.Context, h *event.Heartbeat) error {
 	defer s.mu.Unlock()
 	if s.ch == nil || s.ch.IsClosed() || s.conn.IsClosed() {
 		s.dropLocked()
-		conn, err := amqp.DialConfig(s.url, amqp.Config{Heartbeat: 10 * time.Second, Dial: amqp.DefaultDial(s.timeout),
-			Properties: amqp.Table{"connection_name": "lazarus heartbeats"}})
+		conn, _, err := s.dialer.Dial()
 		if err != nil {
 			return fmt.Errorf("dial broker: %w", err)
 		}
@@ -76,7 +57,7 @@ func (s *HeartbeatSender) Send(ctx context.Context, h *event.Heartbeat) error {
 			conn.Close()
 			return fmt.Errorf("open channel: %w", err)
 		}
-		if err := DeclareHeartbeatQueue(ch, s.queue); err != nil {
+		if err := wire.DeclareHeartbeatQueue(ch, s.queue); err != nil {
 			conn.Close()
 			return err
 		}
@@ -84,7 +65,7 @@ func (s *HeartbeatSender) Send(ctx context.Context, h *event.Heartbeat) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if err := s.ch.PublishWithContext(ctx, "", HeartbeatQueue(s.queue), false, false, amqp.Publishing{
+	if err := s.ch.PublishWithContext(ctx, "", wire.HeartbeatQueue(s.queue), false, false, amqp.Publishing{
 		ContentType: "application/json", DeliveryMode: amqp.Transient, Type: event.HeartbeatType,
 		Timestamp: h.SentAt, Body: body,
 	}); err != nil {

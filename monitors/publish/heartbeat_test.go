@@ -65,9 +65,10 @@ func TestHeartbeatsSurviveFailures(t *testing.T) {
 // an error for that heartbeat, not a hang.
 func TestHeartbeatSenderUnreachableBrokerFails(t *testing.T) {
 	t.Parallel()
-	s := NewHeartbeatSender("amqp://guest:guest@127.0.0.1:1/", "q")
+	s, err := NewHeartbeatSender("amqp://guest:guest@127.0.0.1:1/", "q")
+	require.NoError(t, err)
 	defer s.Close()
-	err := s.Send(context.Background(), &event.Heartbeat{Version: event.HeartbeatVersion, Observer: "c1", Monitor: event.MonitorHost, SentAt: time.Now()})
+	err = s.Send(context.Background(), &event.Heartbeat{Version: event.HeartbeatVersion, Observer: "c1", Monitor: event.MonitorHost, SentAt: time.Now()})
 	require.ErrorContains(t, err, "dial broker")
 	require.Error(t, s.Send(context.Background(), &event.Heartbeat{}), "an invalid heartbeat is refused")
 }

@@ -38,7 +38,11 @@ func Open(o Options, log *slog.Logger, reg prometheus.Registerer) (*Publisher, e
 		if o.TransportURL == "" {
 			return nil, fmt.Errorf("[DEFAULT] transport_url is required with [monitors] transport = amqp")
 		}
-		sender = NewAMQPSender(AMQPConfig{URL: o.TransportURL, Queue: o.Queue}, log)
+		s, err := NewAMQPSender(AMQPConfig{URL: o.TransportURL, Queue: o.Queue}, log)
+		if err != nil {
+			return nil, err
+		}
+		sender = s
 	case "api":
 		if o.API.Endpoint == "" && o.API.AuthURL == "" {
 			return nil, fmt.Errorf("[monitors] api_endpoint or auth_url is required with transport = api")

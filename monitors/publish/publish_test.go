@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lazarus-ha/lazarus/monitors/wire/wiretest"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,7 +96,8 @@ func startPublisher(t *testing.T, url, queue, dir string) *bundle {
 	t.Helper()
 	spool, err := OpenSpool(dir, 10000, testLogger(t))
 	require.NoError(t, err)
-	sender := NewAMQPSender(AMQPConfig{URL: url, Queue: queue, DialTimeout: time.Second, ConfirmTimeout: 5 * time.Second}, testLogger(t))
+	sender, err := NewAMQPSender(AMQPConfig{URL: url, Queue: queue, DialTimeout: time.Second, ConfirmTimeout: 5 * time.Second}, testLogger(t))
+	require.NoError(t, err)
 	pub := New(Config{RetryMin: 100 * time.Millisecond, RetryMax: time.Second}, spool, sender, testLogger(t), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &bundle{pub: pub, sender: sender, cancel: cancel, done: make(chan struct{})}
@@ -137,6 +140,44 @@ func TestPublishToRabbitMQ(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ch.QueueDeclare(queue, true, false, false, false, amqp.Table{"x-queue-type": "quorum"})
 	require.NoError(t, err)
+}
+
+// TestPublishFailsOverToTheNextBroker: a monitor configured with two broker
+// nodes keeps publishing when the node it is connected to dies; every event
+// is confirmed and arrives exactly once.
+func TestPublishFailsOverToTheNextBroker(t *testing.T) {
+	t.Parallel()
+	raw := rabbitURL(t)
+	queue := uniqueQueue(t)
+	deleteQueueAfter(t, raw, queue)
+	u, err := neturl.Parse(raw)
+	require.NoError(t, err)
+	pass, _ := u.User.Password()
+	creds := u.User.Username() + ":" + pass + "@"
+	nodeA, nodeB := wiretest.NewProxy(t, u.Host), wiretest.NewProxy(t, u.Host)
+	b := startPublisher(t, "rabbit://"+creds+nodeA.Addr()+","+creds+nodeB.Addr()+"/", queue, t.TempDir())
+	want := map[string]bool{}
+	publish := func(n int) {
+		for range n {
+			e := testEvent("compute-1")
+			want[e.ID] = true
+			require.NoError(t, b.pub.Publish(context.Background(), e))
+		}
+		waitFor(t, 30*time.Second, "spool empty", func() bool { return b.pub.Pending() == 0 })
+	}
+	publish(20)
+	nodeA.Kill()
+	// Node A refuses connections from now on: these can only be confirmed
+	// through node B.
+	publish(20)
+	got := map[string]int{}
+	for _, id := range drainQueue(t, raw, queue) {
+		got[id]++
+	}
+	require.Len(t, got, len(want))
+	for id := range want {
+		require.Equal(t, 1, got[id], "event %s", id)
+	}
 }
 
 // A message the broker returns (its queue is gone) is not a success: it
@@ -225,7 +266,11 @@ func spoolHelper(dir string) int {
 		return 1
 	}
 	// Port 1 on loopback refuses: the broker is "down" for this monitor.
-	sender := NewAMQPSender(AMQPConfig{URL: "amqp://guest:guest@127.0.0.1:1/", Queue: "x"}, quietLogger())
+	sender, err := NewAMQPSender(AMQPConfig{URL: "amqp://guest:guest@127.0.0.1:1/", Queue: "x"}, quietLogger())
+	if err != nil {
+		fmt.Println("ERR", err)
+		return 1
+	}
 	pub := New(Config{}, spool, sender, quietLogger(), nil)
 	go func() { _ = pub.Run(context.Background()) }()
 	for i := 0; i < n; i++ {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/lazarus-ha/lazarus/monitors/wire"
 	"io"
 	"os"
 	"reflect"
@@ -215,6 +216,11 @@ func setValue(v reflect.Value, s string) error {
 }
 
 func check(f field, raw string) error {
+	if f.tag.Get("format") == "transport_url" && raw != "" {
+		if _, err := wire.ParseTransportURL(raw); err != nil {
+			return err
+		}
+	}
 	if ch, ok := f.tag.Lookup("choices"); ok {
 		choices := strings.Split(ch, ",")
 		if !slices.Contains(choices, raw) {

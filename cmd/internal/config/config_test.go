@@ -52,6 +52,7 @@ func TestLoadBad(t *testing.T) {
 		"bad_min.conf":              `[DEFAULT] osapi_max_limit: 0 is below the minimum 1`,
 		"bad_missing_required.conf": `[database] connection: required but not set`,
 		"bad_syntax.conf":           `not a valid INI file`,
+		"bad_transport_url.conf":    `[DEFAULT] transport_url: transport_url host 2 (ctl2:amqp): port "amqp" is not a number`,
 	}
 	for file, want := range cases {
 		t.Run(file, func(t *testing.T) {
@@ -61,6 +62,7 @@ func TestLoadBad(t *testing.T) {
 			require.Error(t, err)
 			require.Contains(t, err.Error(), path)
 			require.Contains(t, err.Error(), want)
+			require.NotContains(t, err.Error(), "hunter2", "a config error never shows the broker password")
 		})
 	}
 }

@@ -7,7 +7,7 @@ import "time"
 type Default struct {
 	Host              string `ini:"host" default:"" help:"This node's name as Nova knows its nova-compute service (monitors). Empty means the system hostname."`
 	AuthStrategy      string `ini:"auth_strategy" default:"keystone" choices:"keystone,noauth2" help:"How the API authenticates requests. noauth2 treats every request as admin and is for development only."`
-	TransportURL      string `ini:"transport_url" default:"" secret:"true" help:"RabbitMQ URL (rabbit://user:pass@host:5672/vhost or amqp://...) used by the engine and the monitors. Contains the broker password, so it is never logged."`
+	TransportURL      string `ini:"transport_url" default:"" secret:"true" format:"transport_url" help:"RabbitMQ URL used by the engine and the monitors, as oslo.messaging writes it: rabbit://user:pass@host:5672/vhost, or several hosts for failover, rabbit://user:pass@host1:5672,user:pass@host2:5672/vhost (tried in turn; a connection that is lost moves to the next host). amqp:// and amqps:// (or ?ssl=1) are accepted too. Contains the broker password, so it is never logged."`
 	NotificationQueue string `ini:"notification_queue" default:"lazarus.notifications" help:"Durable quorum queue (default exchange, routing key = queue name) the monitors publish events to and the engine consumes. Invalid events go to <queue>.dead."`
 	Debug             bool   `ini:"debug" default:"false" help:"Log at debug level."`
 	LogFormat         string `ini:"log_format" default:"json" choices:"json,text" help:"Log line format on standard error."`

@@ -34,9 +34,10 @@ test/race: services ## Run the tests with the race detector.
 	$(GO) test -tags libvirt -race -count=1 -timeout 30m $(PKGS)
 
 .PHONY: lint
-lint: ## gofmt, go vet and staticcheck.
+lint: ## gofmt, go vet, the import-layering rules (test/layering) and staticcheck.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet $(PKGS)
+	$(GO) test -count=1 ./test/layering
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 .PHONY: demo

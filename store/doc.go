@@ -8,7 +8,8 @@
 // turns these into HTTP status codes.
 //
 // The API and the engine meet here: the API inserts a notification (status
-// new) and wakes the engines with pg_notify on ChannelNotification in the
-// same transaction; engines also poll, so a lost wake-up costs at most one
-// poll interval.
+// new) and, once it is committed, wakes the engines with pg_notify on
+// ChannelNotification, batched (see waker: a NOTIFY inside the inserting
+// transaction would serialize all inserts behind one lock); engines also
+// poll, so a lost wake-up costs at most one poll interval.
 package store

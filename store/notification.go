@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -88,20 +89,35 @@ type NotificationInsertParams struct {
 }
 
 // NotificationInsert checks and inserts a notification with status new, in
-// one transaction, and announces it on ChannelNotification in that same
-// transaction. Inserts for one host name are serialized with a
-// transaction-scoped advisory lock, so two concurrent identical reports
-// give one notification and one DuplicateError (Masakari's check races).
+// one transaction, and once it is committed wakes the engines on
+// ChannelNotification (Store.wakeEngines: batched, outside the
+// transaction). Inserts that could be duplicates of each other (same host
+// name, type and payload) are serialized with a transaction-scoped
+// advisory lock, so two concurrent identical reports give one notification
+// and one DuplicateError (Masakari's check races); different reports, even
+// for one host, do not wait for each other's commit.
 //
 // Errors, in the order checked: EventID seen before (the existing
 // notification and an error wrapping ErrAlreadyExists); no live host of
 // that name (ErrNotFound, "Host with name X could not be found."); host on
 // maintenance (ErrHostOnMaintenance); duplicate (*DuplicateError).
 func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertParams) (*Notification, error) {
+	payload := p.Payload
+	if payload == nil {
+		payload = map[string]string{}
+	}
+	// The duplicate check compares type, host and payload: only reports
+	// equal in all three can race each other. encoding/json sorts map
+	// keys, so equal payloads give equal keys; a hash collision only
+	// serializes two reports that need not be.
+	key, err := json.Marshal([]any{p.Hostname, p.Type, payload})
+	if err != nil {
+		return nil, fmt.Errorf("encode duplicate key: %w", err)
+	}
 	var out *Notification
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, p.Hostname); err != nil {
-			return fmt.Errorf("lock host %s: %w", p.Hostname, err)
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, string(key)); err != nil {
+			return fmt.Errorf("lock reports of host %s: %w", p.Hostname, err)
 		}
 		if p.EventID != "" {
 			n, err := scanNotification(tx.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t WHERE t.event_id = $1`, p.EventID))
@@ -130,10 +146,6 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 		if h.OnMaintenance {
 			return conflict(ErrHostOnMaintenance, "Notification received from host %s of type '%s' is ignored as the host is already under maintenance.", p.Hostname, p.Type)
 		}
-		payload := p.Payload
-		if payload == nil {
-			payload = map[string]string{}
-		}
 		dup, err := scanNotification(tx.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t
 			WHERE NOT t.deleted AND t.type = $1 AND t.source_host_uuid = $2
 			AND t.generated_time >= $3 AND t.payload = $4::jsonb
@@ -157,9 +169,6 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 		if err != nil {
 			return fmt.Errorf("insert notification: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, ChannelNotification, out.NotificationUUID); err != nil {
-			return fmt.Errorf("notify engines: %w", err)
-		}
 		return nil
 	})
 	if err != nil {
@@ -168,6 +177,7 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 		}
 		return nil, err
 	}
+	s.wakeEngines(out.NotificationUUID)
 	return out, nil
 }
 

@@ -31,7 +31,8 @@ func TestNotificationInsert(t *testing.T) {
 	h := newHost(t, s, seg, "c1")
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-	// The wake-up must be sent in the inserting transaction.
+	// The engines are woken once the insert has committed (after it, so
+	// the notification is visible to the woken engine).
 	listener, err := s.Pool().Acquire(ctx)
 	require.NoError(t, err)
 	defer listener.Release()
@@ -52,6 +53,8 @@ func TestNotificationInsert(t *testing.T) {
 	got, err := listener.Conn().WaitForNotification(wctx)
 	require.NoError(t, err)
 	require.Equal(t, n.NotificationUUID, got.Payload)
+	_, err = s.NotificationGetByUUID(ctx, got.Payload)
+	require.NoError(t, err, "a woken engine sees the notification")
 
 	for _, tc := range []struct {
 		name string

@@ -16,13 +16,15 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict means the write would break a uniqueness or in-use rule.
 var ErrConflict = errors.New("conflict")
 
-// ChannelNotification is the LISTEN/NOTIFY channel on which a new
-// notification's id is announced to the engines.
+// ChannelNotification is the LISTEN/NOTIFY channel on which new
+// notifications are announced to the engines, after their commit and
+// batched: the payload is the id of the latest one.
 const ChannelNotification = "lazarus_notification"
 
 // Store wraps a pgx pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
+	wake waker
 }
 
 // New returns a Store on an existing pool.

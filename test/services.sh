@@ -75,6 +75,8 @@ need_pkg fence_ipmilan fence-agents
 need_pkg openstack python3-openstackclient python3-masakariclient
 need_pkg shellcheck shellcheck
 need_pkg ip iproute2
+# make bench: the HTTP load generator of the API rows (cmd/lazarus-api).
+need_pkg wrk wrk
 # The instance monitor's test runs a private libvirtd with a disk-less TCG domain.
 need_pkg libvirtd libvirt-daemon-system libvirt-clients qemu-system-x86
 /usr/bin/python3 -c 'import masakariclient' 2>/dev/null || need_pkg no-such-command-masakari python3-masakariclient

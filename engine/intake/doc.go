@@ -6,8 +6,8 @@
 // (declared by monitors and engine alike with exactly
 // {"x-queue-type": "quorum"}) with manual acks and a prefetch. Each
 // message is decoded with monitors/event and inserted through
-// store.NotificationInsert, which deduplicates atomically and wakes the
-// engines with pg_notify in the same transaction. The message is acked
+// store.NotificationInsert, which deduplicates atomically and, after the
+// commit, wakes the engines with a batched pg_notify. The message is acked
 // only after that commit (invariant 3: nothing lost).
 //
 // Reports of one failure from several observers merge: a duplicate, or a

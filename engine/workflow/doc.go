@@ -6,7 +6,10 @@
 // transaction: the notification becomes running, its recovery row is
 // created, a second host failure of the same host merges into the active
 // one) and runs due recoveries under a lease. New work is announced with
-// pg_notify on store.ChannelNotification; a poll every PollInterval covers
+// pg_notify on store.ChannelNotification (after the insert commits, many
+// inserts to one NOTIFY; every NOTIFY makes the runner look for work once
+// more, and wake-ups that arrive while it looks fold into one); a poll
+// every PollInterval covers
 // lost wake-ups and held or deferred recoveries that come due.
 //
 // # State model

@@ -1,7 +1,9 @@
 # Lazarus — instance high availability for OpenStack.
 # `make help` lists the targets.
 
-GO        ?= go
+# GO runs `go` with at least the version go.mod asks for, fetching that toolchain
+# into .cache/go through the module proxy when the machine has none (test/toolchain.sh).
+GO        ?= $(CURDIR)/test/toolchain.sh
 BIN       := bin
 BINARIES  := $(notdir $(wildcard cmd/lazarus*))
 PKGS      := ./...
@@ -64,6 +66,14 @@ generate: ## Regenerate etc/lazarus.conf.sample from the option definitions.
 .PHONY: verify
 verify: generate ## Fail if generated files are stale.
 	git diff --exit-code etc/
+
+.PHONY: toolchain
+toolchain: ## Show the Go the other targets use (fetched into .cache/go if the machine's is older than go.mod's).
+	@$(GO) version
+
+.PHONY: fresh-machine
+fresh-machine: ## root: README's quick start (make demo) from a clean clone in a Go-less Debian 12 debootstrap root (slow; FRESH_TARGETS=demo).
+	bash test/freshmachine.sh
 
 .PHONY: clean
 clean: ## Remove build output.

@@ -53,7 +53,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 mirror=${FRESH_MIRROR:-}
 if [ -z "$mirror" ]; then
 	mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -1 | tr -d ' ')
+		grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -1 | tr -d ' ' || true)
 fi
 mirror=${mirror:-http://deb.debian.org/debian}
 

@@ -87,3 +87,37 @@ func (s *Store) MonitorHeartbeats(ctx context.Context) ([]MonitorHeartbeat, erro
 	}
 	return out, nil
 }
+
+// MonitorHeartbeatAge is how long ago a host monitor was last heard from,
+// measured by the database's clock (the one last_seen was written with).
+type MonitorHeartbeatAge struct {
+	Host string
+	Age  time.Duration
+}
+
+// MonitorHeartbeatAges lists, by host, the age of the heartbeats heard
+// within known (all of them when known is zero).
+func (s *Store) MonitorHeartbeatAges(ctx context.Context, known time.Duration) ([]MonitorHeartbeatAge, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT host, extract(epoch FROM now() - last_seen)::float8 FROM monitor_heartbeats
+		WHERE $1::float8 <= 0 OR last_seen > now() - $1::float8 * interval '1 second'
+		ORDER BY host`, known.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("list monitor heartbeat ages: %w", err)
+	}
+	defer rows.Close()
+	var out []MonitorHeartbeatAge
+	for rows.Next() {
+		var a MonitorHeartbeatAge
+		var sec float64
+		if err := rows.Scan(&a.Host, &sec); err != nil {
+			return nil, fmt.Errorf("scan monitor heartbeat age: %w", err)
+		}
+		a.Age = time.Duration(max(sec, 0) * float64(time.Second))
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list monitor heartbeat ages: %w", err)
+	}
+	return out, nil
+}

@@ -43,3 +43,27 @@ func TestMonitorHeartbeats(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 0, known)
 }
+
+func TestMonitorHeartbeatAges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.NewStore(t)
+	require.NoError(t, st.MonitorHeartbeatsUpsert(ctx, []store.MonitorHeartbeat{{Host: "c1"}, {Host: "c2"}}))
+	// c2 went silent ten minutes ago (by the database's clock).
+	_, err := st.Pool().Exec(ctx, `UPDATE monitor_heartbeats SET last_seen = now() - interval '10 minutes' WHERE host = 'c2'`)
+	require.NoError(t, err)
+
+	ages, err := st.MonitorHeartbeatAges(ctx, 0)
+	require.NoError(t, err)
+	require.Len(t, ages, 2)
+	require.Equal(t, "c1", ages[0].Host)
+	require.Less(t, ages[0].Age, time.Minute, "c1 was just heard from")
+	require.Equal(t, "c2", ages[1].Host)
+	require.GreaterOrEqual(t, ages[1].Age, 10*time.Minute)
+
+	// Outside the known window c2 is no longer reported.
+	ages, err = st.MonitorHeartbeatAges(ctx, 5*time.Minute)
+	require.NoError(t, err)
+	require.Len(t, ages, 1)
+	require.Equal(t, "c1", ages[0].Host)
+}

@@ -150,6 +150,9 @@ func serve(ctx context.Context, cfg *config.Config) error {
 		RetryInterval: cfg.Default.ProcessUnfinishedNotificationsInterval, ExpireInterval: cfg.Default.CheckExpiredNotificationsInterval,
 		ExpireAge: cfg.Default.NotificationsExpiredInterval, ClearMaintenance: cfg.Engine.ClearMaintenance,
 		ClearInterval: cfg.Engine.ClearMaintenanceInterval, OnRetry: runner.Wake}, compute, log)
+	// What the alert rules ask of the whole deployment: leader, recoveries
+	// held, monitor heartbeat ages (etc/prometheus/lazarus-rules.yaml).
+	reg.MustRegister(metrics.NewState(st, metrics.StateConfig{IsLeader: lead.IsLeader, KnownWindow: cfg.Engine.MonitorKnownWindow}, log))
 
 	if err := runner.Start(ctx); err != nil {
 		return err

@@ -45,11 +45,18 @@ type Monitor interface {
 // build returns the monitor and extra key/value pairs for the start log.
 func Main(component, monitor string, required []string, build func(*Env) (Monitor, []any, error)) int {
 	path := flag.String("config", config.DefaultPath, "configuration file")
+	// The three monitors of a node share one lazarus.conf but each needs a
+	// /metrics port of its own (the systemd units read it from
+	// /etc/default/lazarus-<monitor>).
+	metricsListen := flag.String("metrics-listen", "", "address of this monitor's /metrics endpoint; overrides [monitors] metrics_listen")
 	flag.Parse()
 	c, err := config.Load(*path, required...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	if *metricsListen != "" {
+		c.Monitors.MetricsListen = *metricsListen
 	}
 	log := daemon.NewLogger(c, component)
 	ctx, stop := daemon.SignalContext()

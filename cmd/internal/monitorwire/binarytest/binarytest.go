@@ -30,6 +30,8 @@ type Run struct {
 	// Conn and Ch are the test's own connection to the broker.
 	Conn *amqp.Connection
 	Ch   *amqp.Channel
+	// Args are extra command-line arguments Start passes after --config.
+	Args []string
 
 	bin string
 }
@@ -77,7 +79,7 @@ notification_queue = %s
 spool_dir = %s
 
 %s`, host, r.URL, r.Queue, filepath.Join(r.Dir, "spool"), extra), 0o600))
-	cmd := exec.Command(r.bin, "--config", conf)
+	cmd := exec.Command(r.bin, append([]string{"--config", conf}, r.Args...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())

@@ -61,10 +61,12 @@ if ! port_open 5672; then
 	need_pkg rabbitmq-server rabbitmq-server
 	if ! port_open 5672; then
 		log "starting RabbitMQ"
-		$SUDO env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
+		# The node is named after localhost: a Debian install maps the host
+		# name to 127.0.1.1, where an epmd bound to 127.0.0.1 is not found.
+		$SUDO env RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
 	fi
 	for _ in $(seq 1 90); do port_open 5672 && break; sleep 1; done
-	$SUDO rabbitmqctl await_startup >/dev/null 2>&1 || true
+	$SUDO rabbitmqctl -n rabbit@localhost await_startup >/dev/null 2>&1 || $SUDO rabbitmqctl await_startup >/dev/null 2>&1 || true
 fi
 port_open 5672 || { log "RabbitMQ did not start"; exit 1; }
 

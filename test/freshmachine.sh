@@ -22,6 +22,8 @@
 # Needs root. Environment: FRESH_TARGETS (default "demo"; "demo test" also
 # runs the tests there), FRESH_DIR (default /var/tmp/lazarus-fresh),
 # FRESH_KEEP=1 keeps the root afterwards, FRESH_MIRROR overrides the mirror.
+# FRESH_REUSE=1 reuses a kept root (with what apt installed in it; only the
+# clone is fresh): for debugging this script, not a fresh machine.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -79,22 +81,32 @@ if findmnt -rn -o TARGET | grep -q "^$work/"; then
 	log "something is mounted under $work; unmount it first"
 	exit 1
 fi
-rm -rf --one-file-system "$work"
-mkdir -p "$work"
+reuse=""
+if [ "${FRESH_REUSE:-}" = 1 ] && [ -x "$work/root/usr/bin/make" ]; then
+	reuse=1
+	log "reusing $work/root (FRESH_REUSE=1: not a fresh machine)"
+	rm -rf --one-file-system "$work/root/root/lazarus"
+else
+	rm -rf --one-file-system "$work"
+	mkdir -p "$work"
+fi
 dirty=$(git -C "$repo" status --porcelain --untracked-files=no)
 [ -z "$dirty" ] || log "uncommitted changes in $repo are not in the clone (it takes HEAD)"
 
 start=$(date +%s)
-log "debootstrap bookworm from $mirror"
-debootstrap --variant=minbase --include=git,make,ca-certificates bookworm "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-	{ tail -20 "$work/debootstrap.log" >&2; exit 1; }
-t_boot=$(( $(date +%s) - start ))
+t_boot=0
+if [ -z "$reuse" ]; then
+	log "debootstrap bookworm from $mirror"
+	debootstrap --variant=minbase --include=git,make,ca-certificates bookworm "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -20 "$work/debootstrap.log" >&2; exit 1; }
+	t_boot=$(( $(date +%s) - start ))
+fi
 log "debootstrap: ${t_boot}s"
 
 # What a fresh machine has and this root lacks: a resolver and its name.
 echo "nameserver 10.0.2.3" >"$work/root/etc/resolv.conf"
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost\n' "$(hostname)" >"$work/root/etc/hosts"
-if [ -e "$work/root/usr/bin/go" ] || [ -e "$work/root/usr/local/go" ]; then
+if [ -z "$reuse" ] && { [ -e "$work/root/usr/bin/go" ] || [ -e "$work/root/usr/local/go" ]; }; then
 	log "the root has a Go already"
 	exit 1
 fi

@@ -106,6 +106,16 @@ log "debootstrap: ${t_boot}s"
 # What a fresh machine has and this root lacks: a resolver and its name.
 echo "nameserver 10.0.2.3" >"$work/root/etc/resolv.conf"
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost\n' "$(hostname)" >"$work/root/etc/hosts"
+# This machine reaches the network through a TLS-intercepting egress proxy
+# whose CA it trusts in /usr/local/share/ca-certificates (Debian's place for
+# local CAs). Any machine on this network needs that CA, a fresh one too;
+# without it the module proxy's certificate is "signed by unknown authority".
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+	mkdir -p "$work/root/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$work/root/usr/local/share/ca-certificates/"
+	chroot "$work/root" update-ca-certificates >/dev/null 2>&1
+	log "trusting this machine's local CAs: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+fi
 if [ -z "$reuse" ] && { [ -e "$work/root/usr/bin/go" ] || [ -e "$work/root/usr/local/go" ]; }; then
 	log "the root has a Go already"
 	exit 1

@@ -89,10 +89,16 @@ fetch() {
 	tmp=$(mktemp -d "$cache/fetch.XXXXXX")
 	# A throwaway module: Go < 1.21 cannot parse our go.mod's go line.
 	printf 'module fetch\n\ngo 1.19\n' >"$tmp/go.mod"
-	dir=$(cd "$tmp" && env -u GOFLAGS GO111MODULE=on GOTOOLCHAIN=local GOMODCACHE="$tmp/mod" \
-		"$boot" mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+	if ! (cd "$tmp" && env -u GOFLAGS GO111MODULE=on GOTOOLCHAIN=local GOMODCACHE="$tmp/mod" \
+		"$boot" mod download -json "$mod" >"$tmp/download.json" 2>&1); then
+		log "go mod download $mod failed:"
+		cat "$tmp/download.json" >&2
+		exit 1
+	fi
+	dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' "$tmp/download.json")
 	if [ -z "$dir" ] || [ ! -f "$dir/bin/go" ]; then
-		log "go mod download $mod gave no toolchain"
+		log "go mod download $mod gave no toolchain:"
+		cat "$tmp/download.json" >&2
 		exit 1
 	fi
 	cp -R "$dir" "$tmp/go$want"

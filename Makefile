@@ -67,6 +67,10 @@ generate: ## Regenerate etc/lazarus.conf.sample from the option definitions.
 verify: generate ## Fail if generated files are stale.
 	git diff --exit-code etc/
 
+.PHONY: deb
+deb: ## Build dist/lazarus_<version>_<arch>.deb with nfpm: binaries, systemd units, config, alert rules, dashboard.
+	@GO=$(GO) bash test/deb.sh
+
 .PHONY: toolchain
 toolchain: ## Show the Go the other targets use (fetched into .cache/go if the machine's is older than go.mod's).
 	@$(GO) version

@@ -5,7 +5,9 @@
 # nfpm on every machine. The binaries are built static (CGO_ENABLED=0) so
 # the package runs on any Debian-like amd64/arm64 system.
 #
-# Environment: GO (default go), VERSION (default 0.0~git<commits>.<sha>).
+# Environment: GO (default go), VERSION (default 0.0~git<commits>.<sha>),
+# DEB_REUSE_BIN=1 packs the binaries already in dist/bin (the package test
+# builds a second version to upgrade to).
 # Writes dist/bin/ and dist/lazarus_<version>_<arch>.deb; prints the .deb's
 # path.
 set -euo pipefail
@@ -20,11 +22,13 @@ fi
 DEB_ARCH=$($GO env GOARCH)
 DEB_BIN="$DIST/bin" # packaging/nfpm.yaml names dist/bin
 export VERSION DEB_ARCH
-rm -rf "$DEB_BIN"
-mkdir -p "$DEB_BIN"
 start=$(date +%s)
-CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$DEB_BIN/" ./cmd/lazarus ./cmd/lazarus-api ./cmd/lazarus-engine \
-	./cmd/lazarus-hostmonitor ./cmd/lazarus-processmonitor ./cmd/lazarus-instancemonitor ./cmd/lazarus-manage
+if [ "${DEB_REUSE_BIN:-}" != 1 ] || [ ! -x "$DEB_BIN/lazarus-api" ]; then
+	rm -rf "$DEB_BIN"
+	mkdir -p "$DEB_BIN"
+	CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$DEB_BIN/" ./cmd/lazarus ./cmd/lazarus-api ./cmd/lazarus-engine \
+		./cmd/lazarus-hostmonitor ./cmd/lazarus-processmonitor ./cmd/lazarus-instancemonitor ./cmd/lazarus-manage
+fi
 deb="$DIST/lazarus_${VERSION}_${DEB_ARCH}.deb"
 rm -f "$deb"
 $GO run "$NFPM" package --config packaging/nfpm.yaml --packager deb --target "$deb" >&2

@@ -69,11 +69,15 @@ func (r *debRoot) mustSh(t *testing.T, script string) string {
 	return out
 }
 
-// buildDeb runs test/deb.sh (what make deb runs) with version.
-func buildDeb(t *testing.T, version string) string {
+// buildDeb runs test/deb.sh (what make deb runs) with version; with
+// reuse it packs the binaries the previous build left in dist/bin.
+func buildDeb(t *testing.T, version string, reuse bool) string {
 	t.Helper()
 	cmd := exec.Command("bash", filepath.Join(repoRoot(t), "test", "deb.sh"))
 	cmd.Env = append(os.Environ(), "VERSION="+version)
+	if reuse {
+		cmd.Env = append(cmd.Env, "DEB_REUSE_BIN=1")
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -98,12 +102,12 @@ func TestDebInstall(t *testing.T) {
 		_, err := exec.LookPath(tool)
 		require.NoError(t, err, "%s is needed", tool)
 	}
-	// Both builds share one output directory (dist/): copy each out first.
+	// Both builds write dist/: each package is copied into the root first.
 	v1 := "0.0~test1"
-	deb1 := buildDeb(t, v1)
+	deb1 := buildDeb(t, v1, false)
 	r := newDebRoot(t)
 	in1 := r.put(t, deb1)
-	deb2 := buildDeb(t, v1+"+upgrade")
+	deb2 := buildDeb(t, v1+"+upgrade", true)
 	in2 := r.put(t, deb2)
 
 	out := r.mustSh(t, "dpkg -i "+in1)

@@ -103,6 +103,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	}
 	r.HandleFunc("/", a.versions)
+	a.statusRoutes(r) // api/status.go: the operator status page at /status
 	v1 := func(r chi.Router) {
 		r.Use(a.stripFormat, a.limitBody, a.authenticate)
 		r.NotFound(plainNotFound)

@@ -2,7 +2,7 @@
 # Ensures the real services Lazarus's tests, demo and benchmarks talk to are
 # installed and answering on 127.0.0.1: PostgreSQL, RabbitMQ, the ipmi_sim
 # BMC simulator (openipmi), ipmitool, fence-agents, and the real openstack
-# CLI with python3-masakariclient. Installs what is missing with apt (needs
+# CLI with python3-masakariclient, and headless Chromium. Installs what is missing with apt (needs
 # root), starts what is stopped, and leaves running services alone.
 # Idempotent; safe to run before every test run.
 set -euo pipefail
@@ -76,6 +76,8 @@ need_pkg ipmitool ipmitool
 need_pkg fence_ipmilan fence-agents
 need_pkg openstack python3-openstackclient python3-masakariclient
 need_pkg shellcheck shellcheck
+# Headless Chromium: the status page tests (test/cli) and make demo's screenshots.
+need_pkg chromium chromium
 need_pkg ip iproute2
 # make bench: the HTTP load generator of the API rows (cmd/lazarus-api).
 need_pkg wrk wrk

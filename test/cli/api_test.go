@@ -66,8 +66,31 @@ func freePort(t *testing.T) string {
 // host:port. The process is stopped when the test ends.
 func startAPI(t *testing.T) (endpoint, hostport string) {
 	t.Helper()
+	return startAPIWith(t, apiOptions{})
+}
+
+// apiOptions change what startAPIWith runs.
+type apiOptions struct {
+	// DBURL is the migrated database to use; "" makes a fresh one.
+	DBURL string
+	// Keystone, when set, is the [keystone_authtoken] section's body and
+	// makes auth_strategy keystone.
+	Keystone string
+}
+
+// startAPIWith is startAPI with options.
+func startAPIWith(t *testing.T, o apiOptions) (endpoint, hostport string) {
+	t.Helper()
 	bin := buildAPI(t)
-	dbURL := storetest.NewMigratedDatabase(t)
+	dbURL := o.DBURL
+	if dbURL == "" {
+		dbURL = storetest.NewMigratedDatabase(t)
+	}
+	strategy, ready := "noauth2", "/v1"
+	if o.Keystone != "" {
+		// /v1 needs a token now; /healthcheck does not.
+		strategy, ready = "keystone", "/healthcheck"
+	}
 	addr := freePort(t)
 	dir := t.TempDir()
 	key := make([]byte, 32)
@@ -76,9 +99,13 @@ func startAPI(t *testing.T) (endpoint, hostport string) {
 	keyFile := filepath.Join(dir, "fence.key")
 	require.NoError(t, os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(key)), 0o600))
 	conf := filepath.Join(dir, "lazarus.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(
-		"[DEFAULT]\nauth_strategy = noauth2\n[database]\nconnection = %s\n[api]\nlisten = %s\nvalidate_compute_hosts = false\npolicy_file =\n[fencing]\nsecret_key_file = %s\n",
-		dbURL, addr, keyFile)), 0o600))
+	text := fmt.Sprintf(
+		"[DEFAULT]\nauth_strategy = %s\n[database]\nconnection = %s\n[api]\nlisten = %s\nvalidate_compute_hosts = false\npolicy_file =\n[fencing]\nsecret_key_file = %s\n",
+		strategy, dbURL, addr, keyFile)
+	if o.Keystone != "" {
+		text += "[keystone_authtoken]\n" + o.Keystone
+	}
+	require.NoError(t, os.WriteFile(conf, []byte(text), 0o600))
 	logf, err := os.Create(filepath.Join(t.TempDir(), "lazarus-api.log"))
 	require.NoError(t, err)
 	cmd := exec.Command(bin, "--config", conf)
@@ -104,7 +131,7 @@ func startAPI(t *testing.T) (endpoint, hostport string) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+ready, nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -47,14 +47,13 @@ import (
 
 const (
 	hostCount   = 4
-	queueName   = "lazarus.demo.notifications"
-	database    = "lazarus_demo"
 	failingHost = "compute-1"
 )
 
 func main() { os.Exit(run()) }
 
 type demo struct {
+	options
 	bin, dir   string
 	dbAdminURL string
 	dbURL      string
@@ -71,16 +70,57 @@ type demo struct {
 	origin     map[string]string // server id -> host it started on
 }
 
+// options are the demo's flags.
+type options struct {
+	// Database and Queue are the PostgreSQL database and RabbitMQ queue
+	// the demo makes (and drops) for itself.
+	Database, Queue string
+	// EvacuateDelay is how long the simulated Nova takes per evacuation.
+	EvacuateDelay time.Duration
+	// Screenshots, when set, is where headless Chromium saves the status
+	// page before, during and after the recovery.
+	Screenshots string
+	// KeepRunning keeps everything up this long after the recovery, so
+	// the status page can be looked at (Ctrl-C ends it sooner).
+	KeepRunning time.Duration
+}
+
 func run() int {
 	bin := flag.String("bin", "bin", "directory holding the built Lazarus binaries")
 	dir := flag.String("dir", "test/demo/.state", "working directory for configs, logs and BMC state (recreated)")
 	keep := flag.Bool("keep-logs", true, "keep logs in the working directory after the demo")
+	var o options
+	flag.StringVar(&o.Database, "database", "lazarus_demo", "PostgreSQL database the demo creates and drops")
+	flag.StringVar(&o.Queue, "queue", "lazarus.demo.notifications", "RabbitMQ queue the demo uses and deletes")
+	flag.DurationVar(&o.EvacuateDelay, "evacuate-delay", 1500*time.Millisecond, "how long the simulated Nova takes per evacuation (3s at least with --screenshots)")
+	flag.StringVar(&o.Screenshots, "screenshots", os.Getenv("LAZARUS_DEMO_SCREENSHOTS"), "save status page screenshots (headless Chromium) before, during and after the recovery into this directory (env LAZARUS_DEMO_SCREENSHOTS)")
+	flag.DurationVar(&o.KeepRunning, "keep-running", envDuration("LAZARUS_DEMO_KEEP_RUNNING"), "keep Lazarus and the simulated cloud up this long after the recovery to look at the status page (env LAZARUS_DEMO_KEEP_RUNNING, e.g. 10m)")
 	flag.Parse()
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	if err := runDemo(ctx, *bin, *dir, *keep, o); err != nil {
+		return fail(err)
+	}
+	return 0
+}
 
+func envDuration(name string) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// runDemo is the whole demo; it stops what it started before it returns.
+func runDemo(ctx context.Context, bin, dir string, keep bool, o options) error {
+	if o.Screenshots != "" && o.EvacuateDelay < 3*time.Second {
+		// Slow enough that the page shows instances on their way.
+		o.EvacuateDelay = 3 * time.Second
+	}
 	d := &demo{
+		options:    o,
 		dbAdminURL: envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		amqpURL:    envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
 		servers:    map[string]string{},
@@ -88,17 +128,19 @@ func run() int {
 		origin:     map[string]string{},
 	}
 	var err error
-	if d.bin, err = filepath.Abs(*bin); err != nil {
-		return fail(err)
+	if d.bin, err = filepath.Abs(bin); err != nil {
+		return err
 	}
-	if d.dir, err = filepath.Abs(*dir); err != nil {
-		return fail(err)
+	if d.dir, err = filepath.Abs(dir); err != nil {
+		return err
 	}
-	defer d.stop(*keep)
-	if err := d.run(ctx); err != nil {
-		return fail(err)
+	if o.Screenshots != "" {
+		if d.Screenshots, err = filepath.Abs(o.Screenshots); err != nil {
+			return err
+		}
 	}
-	return 0
+	defer d.stop(keep)
+	return d.run(ctx)
 }
 
 func (d *demo) run(ctx context.Context) error {
@@ -109,11 +151,11 @@ func (d *demo) run(ctx context.Context) error {
 			return err
 		}
 	}
-	step("Preparing PostgreSQL database %s and RabbitMQ queue %s", database, queueName)
+	step("Preparing PostgreSQL database %s and RabbitMQ queue %s", d.Database, d.Queue)
 	if err := d.prepareDatabase(ctx); err != nil {
 		return err
 	}
-	if err := purgeQueue(d.amqpURL); err != nil {
+	if err := purgeQueue(d.amqpURL, d.Queue); err != nil {
 		return err
 	}
 
@@ -153,11 +195,27 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 
+	statusURL := d.apiURL + "/status"
+	fmt.Printf("    status page: %s\n", statusURL)
+	var shots *shooter
+	if d.Screenshots != "" {
+		step("Opening the status page in headless Chromium; screenshots go to %s", d.Screenshots)
+		if shots, err = startShooter(ctx, d.Screenshots, statusURL); err != nil {
+			return err
+		}
+		defer shots.close()
+	}
+
 	step("Waiting for the host monitors to see each other")
 	if err := sleepCtx(ctx, 4*time.Second); err != nil {
 		return err
 	}
 	d.showServers("Instances before the failure", "")
+	if shots != nil {
+		if err := shots.shot("status-demo-before.png"); err != nil {
+			return err
+		}
+	}
 
 	step("Powering %s off through its BMC (lazarus-manage fence off, verified)", failingHost)
 	poweredOff := time.Now()
@@ -169,6 +227,18 @@ func (d *demo) run(ctx context.Context) error {
 	notif, err := d.waitNotification(ctx, 60*time.Second)
 	if err != nil {
 		return err
+	}
+	// While the CLI follows the recovery, the browser waits for the page to
+	// show instances on their way and takes the mid-recovery screenshot.
+	midShot := make(chan error, 1)
+	if shots != nil {
+		go func() {
+			err := shots.waitFor(ctx, "a recovery with instances on their way", pageShowsMoving, 60*time.Second)
+			if err == nil {
+				err = shots.shot("status-demo-recovery.png")
+			}
+			midShot <- err
+		}()
 	}
 	step("Following recovery %s live: lazarus notification show %s --wait", notif.NotificationUUID, notif.NotificationUUID)
 	cmd := exec.CommandContext(ctx, d.binary("lazarus"), append(d.cliArgs(), "notification", "show", notif.NotificationUUID, "--wait",
@@ -182,6 +252,21 @@ func (d *demo) run(ctx context.Context) error {
 	d.showServers("Instances after the recovery", failingHost)
 	if err := d.summary(ctx, notif.NotificationUUID, poweredOff); err != nil {
 		return err
+	}
+	if shots != nil {
+		if err := <-midShot; err != nil {
+			return err
+		}
+		if err := shots.waitFor(ctx, "the finished recovery", pageShowsFinished, 30*time.Second); err != nil {
+			return err
+		}
+		if err := shots.shot("status-demo-finished.png"); err != nil {
+			return err
+		}
+	}
+	if d.KeepRunning > 0 && waitErr == nil {
+		step("Keeping Lazarus and the simulated cloud up for %s: open %s (Ctrl-C stops)", d.KeepRunning, statusURL)
+		_ = sleepCtx(ctx, d.KeepRunning)
 	}
 	fmt.Printf("\nDemo finished in %s. Logs: %s\n", time.Since(started).Round(time.Second), filepath.Join(d.dir, "logs"))
 	return waitErr
@@ -199,14 +284,14 @@ func (d *demo) prepareDatabase(ctx context.Context) error {
 		return fmt.Errorf("connect to PostgreSQL (%s): %w — run `make services` first", d.dbAdminURL, err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+database+" WITH (FORCE)"); err != nil {
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+d.Database+" WITH (FORCE)"); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+database); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+d.Database); err != nil {
 		return err
 	}
 	cfg := conn.Config()
-	d.dbURL = fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, database)
+	d.dbURL = fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, d.Database)
 	return nil
 }
 
@@ -218,10 +303,10 @@ func (d *demo) dropDatabase() {
 		return
 	}
 	defer conn.Close(ctx)
-	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+database+" WITH (FORCE)")
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+d.Database+" WITH (FORCE)")
 }
 
-func purgeQueue(url string) error {
+func purgeQueue(url, queueName string) error {
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		return fmt.Errorf("connect to RabbitMQ: %w — run `make services` first", err)
@@ -241,7 +326,7 @@ func purgeQueue(url string) error {
 }
 
 func (d *demo) startCloud() error {
-	d.sim = novasim.New(novasim.Options{EvacuateDelay: 1500 * time.Millisecond, ServiceDownTime: 10 * time.Second})
+	d.sim = novasim.New(novasim.Options{EvacuateDelay: d.EvacuateDelay, ServiceDownTime: 10 * time.Second})
 	for i := 1; i <= hostCount; i++ {
 		if err := d.sim.AddHost(novasim.HostSpec{Name: hostName(i), VCPUs: 32, MemoryMB: 65536, DiskGB: 1000}); err != nil {
 			return err
@@ -314,7 +399,7 @@ log_format = text
 
 [database]
 connection = %s
-`, d.amqpURL, queueName, d.dbURL)
+`, d.amqpURL, d.Queue, d.dbURL)
 	main := common + fmt.Sprintf(`
 [api]
 listen = 127.0.0.1:%d
@@ -328,6 +413,8 @@ project_name = %s
 [fencing]
 secret_key_file = %s
 require_fencing = true
+# Often, so the status page shows the BMCs checked within the demo.
+readiness_interval = 5s
 
 [engine]
 metrics_listen = 127.0.0.1:%d
@@ -361,7 +448,7 @@ spool_dir = %s
 [hostmonitor]
 networks = mgmt=127.0.0.1:%d
 peers = %s
-`, hostName(i), d.amqpURL, queueName, filepath.Join(d.dir, "spool", hostName(i)), ports[i-1], strings.Join(peers, ","))
+`, hostName(i), d.amqpURL, d.Queue, filepath.Join(d.dir, "spool", hostName(i)), ports[i-1], strings.Join(peers, ","))
 		if err := os.WriteFile(filepath.Join(d.dir, "etc", "hostmonitor-"+hostName(i)+".conf"), []byte(conf), 0o600); err != nil {
 			return err
 		}
@@ -653,7 +740,7 @@ func (d *demo) stop(keepLogs bool) {
 		d.sim.Close()
 	}
 	d.dropDatabase()
-	_ = purgeQueue(d.amqpURL)
+	_ = purgeQueue(d.amqpURL, d.Queue)
 	if !keepLogs {
 		_ = os.RemoveAll(d.dir)
 	}

@@ -40,7 +40,9 @@ var errMalformed = errors.New("malformed request body")
 // DecodeBody decodes a request body into nil, bool, string, Number,
 // []any or *Object, the shapes Python's json.loads gives Masakari. Anything
 // else (bad UTF-8, bad JSON, trailing data) is an error: the caller
-// answers 400 "Malformed request body".
+// answers 400 "Malformed request body". Valid JSON holding a NUL in a
+// string or a lone UTF-16 surrogate escape gives a *BodyError, whose
+// message the caller answers with instead.
 func DecodeBody(data []byte) (any, error) {
 	if !utf8.Valid(data) {
 		return nil, errMalformed
@@ -53,6 +55,13 @@ func DecodeBody(data []byte) (any, error) {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errMalformed
+	}
+	// Valid JSON that is not storable text: a *BodyError with its message.
+	if err := checkSurrogates(data); err != nil {
+		return nil, err
+	}
+	if err := checkStrings(v, ""); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

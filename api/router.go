@@ -105,7 +105,7 @@ func NewRouter(d Deps) http.Handler {
 	r.HandleFunc("/", a.versions)
 	a.statusRoutes(r) // api/status.go: the operator status page at /status
 	v1 := func(r chi.Router) {
-		r.Use(a.stripFormat, a.limitBody, a.authenticate)
+		r.Use(a.stripFormat, a.limitBody, a.authenticate, a.checkQuery)
 		r.NotFound(plainNotFound)
 		r.MethodNotAllowed(plainNotFound)
 		a.routes(r)
@@ -236,7 +236,7 @@ func (a *API) v1Action(action string, h Handler) http.HandlerFunc {
 			if len(data) > 0 || r.ContentLength != 0 {
 				body, err := DecodeBody(data)
 				if err != nil {
-					WriteFault(w, &v, http.StatusBadRequest, "Malformed request body")
+					WriteFault(w, &v, http.StatusBadRequest, bodyFault(err))
 					return
 				}
 				rq.Body = body

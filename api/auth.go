@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -62,6 +63,11 @@ type TokenValidator interface {
 	ValidateToken(ctx context.Context, token string) (*Token, error)
 }
 
+// MaxTokenSize is the longest X-Auth-Token accepted, in bytes. Keystone's
+// Fernet tokens are under 300 bytes and its PKI tokens (gone since Pike)
+// stayed under 8 KB, keystonemiddleware's own header limit.
+const MaxTokenSize = 8192
+
 // KeystoneAuth is auth_strategy = keystone: X-Auth-Token validated
 // against Keystone; admin is decided by the policy's context_is_admin
 // rule (role:admin by default).
@@ -77,7 +83,9 @@ func (k *KeystoneAuth) Authenticate(ctx context.Context, r *http.Request) (*Cred
 	if tok == "" {
 		tok = r.Header.Get("X-Storage-Token")
 	}
-	if tok == "" {
+	if tok == "" || len(tok) > MaxTokenSize {
+		// An oversized token is no token Keystone issued: refused here,
+		// without asking (or caching) anything.
 		return nil, ErrUnauthorized
 	}
 	t, err := k.Validator.ValidateToken(ctx, tok)
@@ -101,8 +109,13 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = io.WriteString(w, `{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}`)
 			return
+		case err != nil && r.Context().Err() != nil && !errors.Is(context.Cause(r.Context()), errRequestTimeout):
+			// The client went away while Keystone was asked.
+			w.WriteHeader(StatusClientClosedRequest)
+			return
 		case err != nil:
 			a.Log.ErrorContext(r.Context(), "cannot validate token", "err", err, "request_id", requestIDFrom(r.Context()))
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 			WriteFault(w, nil, http.StatusServiceUnavailable, "The server is currently unavailable. Please try again at a later time.")
 			return
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lazarus-ha/lazarus/fencing/secret"
 	"github.com/lazarus-ha/lazarus/store"
@@ -43,8 +42,9 @@ type Deps struct {
 	Compute ComputeChecker
 	// Workflow, when not nil, fills recovery_workflow_details; nil gives [].
 	Workflow WorkflowDetailsReader
-	// Registry, when not nil, gets the request metrics and is served at
-	// /metrics.
+	// Registry, when not nil, gets the request metrics. It is not served
+	// here: lazarus-api serves it on its own [api] metrics_listen address,
+	// so the public API port does not expose it.
 	Registry *prometheus.Registry
 	// MaxLimit is [DEFAULT] osapi_max_limit (default 1000).
 	MaxLimit int
@@ -56,6 +56,10 @@ type Deps struct {
 	LinkPrefix string
 	// FenceSecrets seals fence device passwords ([fencing] secret_key_file); nil refuses passwords (503).
 	FenceSecrets *secret.Box
+	// RequestTimeout bounds one v1 request (its database work, Keystone
+	// and Nova calls) and the /healthcheck ping ([api] request_timeout,
+	// default 15s); past it the request answers 503.
+	RequestTimeout time.Duration
 }
 
 // API holds the handlers' dependencies.
@@ -66,7 +70,7 @@ type API struct {
 
 // NewRouter returns the HTTP handler of lazarus-api: the version
 // documents at /, the Masakari v1 API with and without a project prefix,
-// /healthcheck and, with a registry, /metrics.
+// and /healthcheck.
 func NewRouter(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -84,6 +88,9 @@ func NewRouter(d Deps) http.Handler {
 	if d.MaxBodySize <= 0 {
 		d.MaxBodySize = 114688
 	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 15 * time.Second
+	}
 	if d.Auth == nil {
 		panic("api: Deps.Auth is required")
 	}
@@ -95,17 +102,11 @@ func NewRouter(d Deps) http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(a.requestID, a.accessLog)
-	r.Get("/healthcheck", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "OK")
-	})
-	if d.Registry != nil {
-		r.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
-	}
+	r.Get("/healthcheck", a.healthcheck)
 	r.HandleFunc("/", a.versions)
 	a.statusRoutes(r) // api/status.go: the operator status page at /status
 	v1 := func(r chi.Router) {
-		r.Use(a.stripFormat, a.limitBody, a.authenticate, a.checkQuery)
+		r.Use(a.stripFormat, a.limitBody, a.deadline, a.authenticate, a.checkQuery)
 		r.NotFound(plainNotFound)
 		r.MethodNotAllowed(plainNotFound)
 		a.routes(r)
@@ -255,6 +256,9 @@ func (a *API) v1Action(action string, h Handler) http.HandlerFunc {
 			var f *Fault
 			if errors.As(err, &f) {
 				WriteFault(w, &v, f.Code, f.Message)
+				return
+			}
+			if a.unavailable(w, r, &v, err) {
 				return
 			}
 			a.Log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestIDFrom(r.Context()))

@@ -54,6 +54,7 @@ auth_strategy = keystone
 connection = %s
 [api]
 listen = 127.0.0.1:0
+metrics_listen =
 validate_compute_hosts = false
 policy_file =
 [keystone_authtoken]

@@ -55,14 +55,26 @@ func run(args []string) int {
 // serve runs the API until ctx ends. ready, when not nil, receives the
 // bound address (tests listen on port 0).
 func serve(ctx context.Context, log *slog.Logger, c *config.Config, path string, ready chan<- string) error {
-	st, err := store.Open(ctx, c.Database.Connection, c.Database.MaxConns)
+	// A database port that accepts connections and never answers would
+	// hang the start forever: bound it, and say what we wait for.
+	log.Info("connecting to database", "timeout", c.Database.ConnectTimeout)
+	octx, ocancel := context.WithTimeoutCause(ctx, c.Database.ConnectTimeout,
+		fmt.Errorf("the database did not answer within [database] connect_timeout (%s)", c.Database.ConnectTimeout))
+	st, err := store.Open(octx, c.Database.Connection, c.Database.MaxConns)
+	if err == nil {
+		err = checkSchema(octx, st, path)
+		if err != nil {
+			st.Close()
+		}
+	}
+	if err != nil && octx.Err() != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%w: %w", context.Cause(octx), err)
+	}
+	ocancel()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := checkSchema(ctx, st, path); err != nil {
-		return err
-	}
 
 	var auth api.Authenticator
 	switch c.Default.AuthStrategy {
@@ -113,14 +125,29 @@ func serve(ctx context.Context, log *slog.Logger, c *config.Config, path string,
 		Store: st, Log: log, Auth: auth, Policy: policy, Compute: compute, Workflow: st, Registry: reg,
 		MaxLimit: c.Default.OsapiMaxLimit, DuplicateWindow: c.Default.DuplicateNotificationDetectionInterval,
 		MaxBodySize: int64(c.API.MaxRequestBodySize), LinkPrefix: c.API.LinkPrefix,
-		FenceSecrets: box,
+		FenceSecrets: box, RequestTimeout: c.API.RequestTimeout,
 	})
+	// /metrics has its own listener ([api] metrics_listen, loopback by
+	// default), not the public API port.
+	mctx, mcancel := context.WithCancel(ctx)
+	defer mcancel()
+	if err := daemon.ServeMetrics(mctx, log, c.API.MetricsListen, reg); err != nil {
+		return fmt.Errorf("serve metrics on %s: %w", c.API.MetricsListen, err)
+	}
 
 	ln, err := net.Listen("tcp", c.API.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.API.Listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: c.API.ReadHeaderTimeout,
+		ReadTimeout:       c.API.ReadTimeout,
+		IdleTimeout:       2 * time.Minute,
+		// Handlers log their own errors; the server's own lines (TLS
+		// noise, panics) go to the structured log too.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("lazarus-api listening", "addr", ln.Addr().String(), "auth_strategy", c.Default.AuthStrategy)

@@ -100,7 +100,7 @@ func startAPIWith(t *testing.T, o apiOptions) (endpoint, hostport string) {
 	require.NoError(t, os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(key)), 0o600))
 	conf := filepath.Join(dir, "lazarus.conf")
 	text := fmt.Sprintf(
-		"[DEFAULT]\nauth_strategy = %s\n[database]\nconnection = %s\n[api]\nlisten = %s\nvalidate_compute_hosts = false\npolicy_file =\n[fencing]\nsecret_key_file = %s\n",
+		"[DEFAULT]\nauth_strategy = %s\n[database]\nconnection = %s\n[api]\nlisten = %s\nmetrics_listen =\nvalidate_compute_hosts = false\npolicy_file =\n[fencing]\nsecret_key_file = %s\n",
 		strategy, dbURL, addr, keyFile)
 	if o.Keystone != "" {
 		text += "[keystone_authtoken]\n" + o.Keystone

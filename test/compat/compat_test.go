@@ -41,6 +41,7 @@ auth_strategy = noauth2
 connection = %s
 [api]
 listen = %s
+metrics_listen =
 validate_compute_hosts = false
 policy_file =
 `, storetest.NewMigratedDatabase(t), addr)), 0o600))

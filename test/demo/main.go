@@ -403,6 +403,7 @@ connection = %s
 	main := common + fmt.Sprintf(`
 [api]
 listen = 127.0.0.1:%d
+metrics_listen = 127.0.0.1:0
 
 [nova]
 auth_url = %s/v3

@@ -196,6 +196,7 @@ connection = %s
 
 [api]
 listen = %s
+metrics_listen = 127.0.0.1:0
 
 [keystone_authtoken]
 auth_url = %s

@@ -30,6 +30,8 @@ type Default struct {
 type Database struct {
 	Connection string `ini:"connection" default:"" secret:"true" help:"PostgreSQL URL, e.g. postgres://lazarus:secret@127.0.0.1:5432/lazarus?sslmode=disable. Required by lazarus-api, lazarus-engine and lazarus-manage db."`
 	MaxConns   int    `ini:"max_conns" default:"10" min:"1" help:"Size of each process's connection pool."`
+
+	ConnectTimeout time.Duration `ini:"connect_timeout" default:"10s" min:"1" help:"How long lazarus-api waits for the database at startup (connect and schema check) before it logs the error and exits, so a silent database port does not hang it."`
 }
 
 // API is the [api] section.
@@ -39,6 +41,11 @@ type API struct {
 	MaxRequestBodySize   int    `ini:"max_request_body_size" default:"114688" min:"1" help:"Largest request body accepted, in bytes; larger bodies get 413 (oslo.middleware's default)."`
 	PolicyFile           string `ini:"policy_file" default:"/etc/lazarus/policy.yaml" help:"YAML policy overrides (rule name: check string). A missing file means the built-in defaults: every route admin-only, as in Masakari."`
 	LinkPrefix           string `ini:"link_prefix" default:"" help:"Base URL written into the version documents' links (Masakari's osapi_masakari_link_prefix). Empty means the request's own scheme and host."`
+	MetricsListen        string `ini:"metrics_listen" default:"127.0.0.1:15873" help:"Address of lazarus-api's Prometheus /metrics endpoint, kept off the public API port. Empty disables it."`
+
+	RequestTimeout    time.Duration `ini:"request_timeout" default:"15s" min:"0.001" help:"Longest lazarus-api works on one request once its headers are read: its database queries and the wait for a connection, and the Keystone and Nova calls made for it. Past it the request answers 503 with Retry-After, as does a refused database connection; /healthcheck answers 503 while the database does not answer a ping within it."`
+	ReadTimeout       time.Duration `ini:"read_timeout" default:"30s" min:"0.001" help:"Longest a client may take to send one whole request, body included; a slower one is disconnected."`
+	ReadHeaderTimeout time.Duration `ini:"read_header_timeout" default:"10s" min:"0.001" help:"Longest a client may take to send a request's headers."`
 }
 
 // KeystoneAuthtoken is the [keystone_authtoken] section: where tokens are
@@ -52,7 +59,7 @@ type KeystoneAuthtoken struct {
 	ProjectDomainName string        `ini:"project_domain_name" default:"Default" help:"Service project's domain."`
 	RegionName        string        `ini:"region_name" default:"" help:"Region of the identity endpoint, if several."`
 	Interface         string        `ini:"interface" default:"internal" choices:"public,internal,admin" help:"Catalog interface used to reach Keystone."`
-	CacheTTL          time.Duration `ini:"cache_ttl" default:"300s" min:"0" help:"How long a validated token is trusted without asking Keystone again (never past its expiry). keystonemiddleware's token_cache_time."`
+	CacheTTL          time.Duration `ini:"cache_ttl" default:"60s" min:"0" help:"How long a validated token is trusted without asking Keystone again (never past its expiry), like keystonemiddleware's token_cache_time (300s there). A token revoked in Keystone keeps working here for up to this long; 0 asks Keystone on every request."`
 	Insecure          bool          `ini:"insecure" default:"false" help:"Skip TLS verification towards Keystone (testing only)."`
 	CAFile            string        `ini:"cafile" default:"" help:"CA bundle for Keystone's TLS certificate."`
 }

@@ -109,7 +109,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = io.WriteString(w, `{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}`)
 			return
-		case err != nil && r.Context().Err() != nil && !errors.Is(context.Cause(r.Context()), errRequestTimeout):
+		case err != nil && clientGone(r.Context()):
 			// The client went away while Keystone was asked.
 			w.WriteHeader(StatusClientClosedRequest)
 			return

@@ -101,12 +101,12 @@ func NewRouter(d Deps) http.Handler {
 	a := &API{Deps: d, metrics: newMetrics(reg)}
 
 	r := chi.NewRouter()
-	r.Use(a.requestID, a.accessLog)
+	r.Use(a.requestID, a.accessLog, a.deadline)
 	r.Get("/healthcheck", a.healthcheck)
 	r.HandleFunc("/", a.versions)
 	a.statusRoutes(r) // api/status.go: the operator status page at /status
 	v1 := func(r chi.Router) {
-		r.Use(a.stripFormat, a.limitBody, a.deadline, a.authenticate, a.checkQuery)
+		r.Use(a.stripFormat, a.limitBody, a.authenticate, a.checkQuery)
 		r.NotFound(plainNotFound)
 		r.MethodNotAllowed(plainNotFound)
 		a.routes(r)

@@ -22,7 +22,13 @@ const retryAfter = 5
 // [api] request_timeout.
 var errRequestTimeout = errors.New("the request ran longer than [api] request_timeout")
 
-// deadline bounds each v1 request by RequestTimeout, so a silent database
+// clientGone reports whether the request's context ended because the
+// client went away, not because it ran out of RequestTimeout.
+func clientGone(ctx context.Context) bool {
+	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), errRequestTimeout)
+}
+
+// deadline bounds each request (v1, /status) by RequestTimeout, so a silent database
 // (or Keystone, or Nova) gives a 503 instead of a hanging request.
 func (a *API) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +46,7 @@ func (a *API) unavailable(w http.ResponseWriter, r *http.Request, v *Version, er
 	ctx := r.Context()
 	timedOut := errors.Is(context.Cause(ctx), errRequestTimeout)
 	switch {
-	case ctx.Err() != nil && !timedOut:
+	case clientGone(ctx):
 		// The client's connection closed: nobody reads the answer.
 		a.Log.DebugContext(ctx, "client closed the request", "method", r.Method, "path", r.URL.Path, "request_id", requestIDFrom(ctx))
 		w.WriteHeader(StatusClientClosedRequest)
@@ -62,7 +68,7 @@ func (a *API) healthcheck(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), a.RequestTimeout)
 		defer cancel()
 		if err := a.Store.Ping(ctx); err != nil {
-			if r.Context().Err() != nil {
+			if clientGone(r.Context()) {
 				w.WriteHeader(StatusClientClosedRequest)
 				return
 			}

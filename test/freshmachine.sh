@@ -160,8 +160,12 @@ ip netns exec "$ns" unshare --mount --pid --fork --propagation private bash -c '
 	rc=$?
 	umount -R "$r/tmp" "$r/run" "$r/sys" "$r/dev/shm" "$r/dev" "$r/proc" 2>/dev/null
 	exit $rc
-' fresh "$work/root" "${tlist[@]}"
-rc=$?
+' fresh "$work/root" "${tlist[@]}" 2>&1 | while IFS= read -r line; do
+	# Seconds since make started, so the phases (apt, toolchain, modules,
+	# build, demo) can be read off the log.
+	printf '[%4ds] %s\n' $(( $(date +%s) - t0 )) "$line"
+done
+rc=${PIPESTATUS[0]}
 set -e
 t_run=$(( $(date +%s) - t0 ))
 log "debootstrap ${t_boot}s; make $targets in the root ${t_run}s; total $(( $(date +%s) - start ))s; exit $rc"

@@ -85,6 +85,7 @@ fetch() {
 	fi
 	mod="golang.org/toolchain@v0.0.1-go$want.linux-$arch"
 	log "$("$boot" version) is older than go $want (go.mod); fetching $mod through ${GOPROXY:-https://proxy.golang.org}"
+	local t0=$SECONDS
 	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/fetch.XXXXXX")
 	# A throwaway module: Go < 1.21 cannot parse our go.mod's go line.
@@ -114,7 +115,7 @@ fetch() {
 		log "$local_go does not report go $want"
 		exit 1
 	}
-	log "using $local_go"
+	log "fetched in $((SECONDS - t0))s; using $local_go"
 }
 
 if ! go=$(find_go); then

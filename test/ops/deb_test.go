@@ -233,7 +233,7 @@ func TestDebInstall(t *testing.T) {
 	amqpURL := cmp.Or(os.Getenv("TEST_RABBITMQ_URL"), "amqp://guest:guest@127.0.0.1:5672/")
 	queue := "lazarus.test.deb." + uuid.NewString()[:8]
 	t.Cleanup(func() { deleteQueues(amqpURL, queue, wire.DeadLetterQueue(queue), wire.HeartbeatQueue(queue)) })
-	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	apiAddr, apiMetricsAddr, metricsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	conf := fmt.Sprintf(`[DEFAULT]
 auth_strategy = noauth2
 transport_url = %s
@@ -244,6 +244,7 @@ connection = %s
 
 [api]
 listen = %s
+metrics_listen = %s
 
 [nova]
 auth_url = %s/v3
@@ -253,7 +254,7 @@ project_name = %s
 
 [engine]
 metrics_listen = %s
-`, amqpURL, queue, dbURL, apiAddr, nova.URL, novasim.DefaultUsername, novasim.DefaultPassword, novasim.DefaultProjectName, metricsAddr)
+`, amqpURL, queue, dbURL, apiAddr, apiMetricsAddr, nova.URL, novasim.DefaultUsername, novasim.DefaultPassword, novasim.DefaultProjectName, metricsAddr)
 	require.NoError(t, os.WriteFile(filepath.Join(r.upper, "tmp", "lazarus.conf"), []byte(conf), 0o644))
 	out = r.mustSh(t, `
 		cat /tmp/lazarus.conf > /etc/lazarus/lazarus.conf && rm /tmp/lazarus.conf
@@ -301,7 +302,7 @@ metrics_listen = %s
 	t.Logf("lazarus-api /healthcheck: %s", health)
 	segs := waitGet(t, "http://"+apiAddr+"/v1/segments", func(string) bool { return true })
 	require.JSONEq(t, `{"segments": []}`, segs)
-	require.Contains(t, waitGet(t, "http://"+apiAddr+"/metrics", func(string) bool { return true }), "lazarus_api_requests_total")
+	require.Contains(t, waitGet(t, "http://"+apiMetricsAddr+"/metrics", func(string) bool { return true }), "lazarus_api_requests_total")
 	// The engine's state metrics (what the alert rules read), live: it
 	// elects itself leader and reads the real database.
 	engineMetrics := waitGet(t, "http://"+metricsAddr+"/metrics", func(b string) bool { return strings.Contains(b, "\nlazarus_engine_leader 1") })

@@ -345,6 +345,7 @@ log_format = json
 connection = %s
 [api]
 listen = 127.0.0.1:0
+metrics_listen =
 validate_compute_hosts = false
 policy_file =
 [keystone_authtoken]

@@ -116,11 +116,33 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 	}
 	var out *Notification
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, string(key)); err != nil {
+		// One round trip for the lock and every check. Statements run in
+		// order, so all the reads happen under the lock. The segment is
+		// share-locked so that a concurrent segment or host update, which
+		// locks it exclusively, cannot pass its in-use check while this
+		// notification is being added; the host is read after that lock
+		// so its maintenance flag is current.
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, string(key))
+		if p.EventID != "" {
+			b.Queue(`SELECT `+notificationSelect+` FROM notifications t WHERE t.event_id = $1`, p.EventID)
+		}
+		b.Queue(`SELECT 1 FROM segments WHERE NOT deleted
+			AND uuid = (SELECT failover_segment_id FROM hosts WHERE name = $1 AND NOT deleted) FOR SHARE`, p.Hostname)
+		b.Queue(`SELECT `+hostSelect+` FROM `+hostFrom+` WHERE t.name = $1 AND NOT t.deleted`, p.Hostname)
+		b.Queue(`SELECT `+notificationSelect+` FROM notifications t
+			WHERE NOT t.deleted AND t.type = $1
+			AND t.source_host_uuid = (SELECT uuid FROM hosts WHERE name = $2 AND NOT deleted)
+			AND t.generated_time >= $3 AND t.payload = $4::jsonb
+			ORDER BY t.id LIMIT 1`,
+			p.Type, p.Hostname, p.GeneratedTime.Add(-p.DuplicateWindow), payload)
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("lock reports of host %s: %w", p.Hostname, err)
 		}
 		if p.EventID != "" {
-			n, err := scanNotification(tx.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t WHERE t.event_id = $1`, p.EventID))
+			n, err := scanNotification(br.QueryRow())
 			switch {
 			case err == nil:
 				out = n
@@ -129,33 +151,33 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 				return fmt.Errorf("look up event id: %w", err)
 			}
 		}
-		h, err := hostGetByName(ctx, tx, p.Hostname, "")
+		var one int
+		segErr := br.QueryRow().Scan(&one)
+		if segErr != nil && !errors.Is(segErr, pgx.ErrNoRows) {
+			return fmt.Errorf("lock segment: %w", segErr)
+		}
+		h, err := scanHost(br.QueryRow())
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("Host with name %s could not be found.", p.Hostname)
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("get host by name: %w", err)
 		}
-		// Hold the segment (share lock) so a concurrent segment or host
-		// update, which locks it exclusively, cannot pass its in-use check
-		// while this notification is being added; re-read the host after
-		// that lock so its maintenance flag is current.
-		if _, err := segmentGet(ctx, tx, h.FailoverSegmentID, "FOR SHARE"); err != nil {
-			return err
-		}
-		if h, err = hostGetByName(ctx, tx, p.Hostname, ""); err != nil {
-			return err
+		if segErr != nil {
+			return notFound("No failover segment with id %s.", h.FailoverSegmentID)
 		}
 		if h.OnMaintenance {
 			return conflict(ErrHostOnMaintenance, "Notification received from host %s of type '%s' is ignored as the host is already under maintenance.", p.Hostname, p.Type)
 		}
-		dup, err := scanNotification(tx.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t
-			WHERE NOT t.deleted AND t.type = $1 AND t.source_host_uuid = $2
-			AND t.generated_time >= $3 AND t.payload = $4::jsonb
-			ORDER BY t.id LIMIT 1`,
-			p.Type, h.UUID, p.GeneratedTime.Add(-p.DuplicateWindow), payload))
+		dup, err := scanNotification(br.QueryRow())
 		switch {
 		case err == nil:
 			return &DuplicateError{Existing: dup, Message: fmt.Sprintf("Notification received from host %s of type %s is duplicate.", p.Hostname, p.Type)}
 		case !errors.Is(err, pgx.ErrNoRows):
 			return fmt.Errorf("check duplicate: %w", err)
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("check notification: %w", err)
 		}
 		var eventID *string
 		if p.EventID != "" {

@@ -180,6 +180,50 @@ func TestNotificationInsertConcurrentDuplicates(t *testing.T) {
 	require.Equal(t, hosts*5, count)
 }
 
+// TestNotificationInsertRacesHostChange: a host failure report and an
+// operator putting the host on maintenance at the same moment. The report
+// must see the maintenance flag, or the update must see the report (in
+// use): exactly one of the two succeeds, never both.
+func TestNotificationInsertRacesHostChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	seg := newSegment(t, s, "seg")
+	h := newHost(t, s, seg, "c1")
+	t0 := time.Now().UTC().Truncate(time.Second)
+	both := 0
+	for round := range 40 {
+		start := make(chan struct{})
+		var insErr, updErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			_, insErr = s.NotificationInsert(ctx, hostDown("c1", t0.Add(time.Duration(round)*time.Hour)))
+		})
+		wg.Go(func() {
+			<-start
+			_, updErr = s.HostUpdate(ctx, &store.HostUpdateParams{UUID: h.UUID, OnMaintenance: ptr(true)})
+		})
+		close(start)
+		wg.Wait()
+		for _, err := range []error{insErr, updErr} {
+			if err != nil {
+				require.ErrorIs(t, err, store.ErrConflict, "round %d", round)
+			}
+		}
+		require.False(t, insErr != nil && updErr != nil, "round %d: one of the two must succeed: %v; %v", round, insErr, updErr)
+		if insErr == nil && updErr == nil {
+			both++
+		}
+		// Back to the start: the report handled, the host in service.
+		_, err := s.Pool().Exec(ctx, `UPDATE notifications SET status = 'finished'`)
+		require.NoError(t, err)
+		_, err = s.Pool().Exec(ctx, `UPDATE hosts SET on_maintenance = false WHERE uuid = $1`, h.UUID)
+		require.NoError(t, err)
+	}
+	require.Zero(t, both, "rounds where a report for a host going on maintenance and the maintenance change both succeeded")
+}
+
 // TestSegmentInUse: a notification new, running or in error blocks segment
 // and host changes; finished ones do not.
 func TestSegmentInUse(t *testing.T) {

@@ -56,9 +56,10 @@ func BenchmarkAPI(b *testing.B) {
 	get := func() (*http.Request, error) { return http.NewRequest("GET", srv.URL+"/v1/segments", nil) }
 	post := func() (*http.Request, error) {
 		n := seq.Add(1)
-		// Every report is new: a distinct time per host, beyond the window.
-		gen := t0.Add(time.Duration(n/hosts) * 200 * time.Second).Format(time.RFC3339)
-		body := fmt.Sprintf(`{"notification": {"type": "COMPUTE_HOST", "hostname": "compute-%02d", "generated_time": %q, "payload": {"event": "STOPPED", "host_status": "NORMAL"}}}`, n%hosts, gen)
+		// Every report is new: a payload of its own (times per host would
+		// make a report that overtakes an earlier one a duplicate of it).
+		body := fmt.Sprintf(`{"notification": {"type": "PROCESS", "hostname": "compute-%02d", "generated_time": %q, "payload": {"event": "STOPPED", "process_name": "proc-%d"}}}`,
+			n%hosts, t0.Format(time.RFC3339), n)
 		r, err := http.NewRequest("POST", srv.URL+"/v1/notifications", strings.NewReader(body))
 		if err == nil {
 			r.Header.Set("Content-Type", "application/json")

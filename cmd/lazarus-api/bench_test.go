@@ -127,12 +127,13 @@ func BenchmarkAPIKeystone(b *testing.B) {
 	scripts := b.TempDir()
 	var out strings.Builder
 	tw := tabwriter.NewWriter(&out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "request\tconns\trequests\treq/s\tp50 ms\tp99 ms\tapi peak RSS\t")
+	fmt.Fprintln(tw, "request\tconns\trequests\treq/s\tp50 ms\tp99 ms\tapi CPU/req\tapi peak RSS\t")
 	for b.Loop() {
 		for i, r := range rows {
 			if only := os.Getenv("LAZARUS_BENCH_ROWS"); only != "" && !strings.Contains(fmt.Sprintf("%s c%d", r.name, r.conc), only) {
 				continue
 			}
+			cpu0 := cpuSeconds(api.cmd.Process.Pid)
 			var res loadResult
 			if wrk != "" {
 				res = loadWrk(wrk, filepath.Join(scripts, "row.lua"), r.lua, api.url, r.conc, secs, i+1)
@@ -142,7 +143,8 @@ func BenchmarkAPIKeystone(b *testing.B) {
 			if res.err != "" {
 				b.Fatalf("%s c%d: %s", r.name, r.conc, res.err)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.1f MiB\t\n", r.name, r.conc, res.n, res.rps, res.p50, res.p99, peakRSS(api.cmd.Process.Pid))
+			cpuPerReq := (cpuSeconds(api.cmd.Process.Pid) - cpu0) / float64(max(res.n, 1)) * 1e6
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.0f µs\t%.1f MiB\t\n", r.name, r.conc, res.n, res.rps, res.p50, res.p99, cpuPerReq, peakRSS(api.cmd.Process.Pid))
 			unit := strings.NewReplacer(" ", "_", "/", "", "(", "", ")", "", ",", "").Replace(r.name)
 			b.ReportMetric(res.rps, fmt.Sprintf("%s_c%d_req/s", unit, r.conc))
 			b.ReportMetric(res.p99, fmt.Sprintf("%s_c%d_p99_ms", unit, r.conc))
@@ -401,6 +403,19 @@ func peakRSS(pid int) float64 {
 		}
 	}
 	return -1
+}
+
+// cpuSeconds is a process's user+system CPU time (/proc/PID/stat, 100 Hz).
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	f := strings.Fields(string(data[i+2:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
 }
 
 func loadavg() string {

@@ -60,9 +60,12 @@ func TestE2E(t *testing.T) {
 		r.wall = time.Since(start)
 	}
 	var s1 string
+	run("0_nova_floor", func(t *testing.T, r *result) { e.novaFloor(ctx, t, r) })
+	floor := results[len(results)-1]
 	run("1_host_failure", func(t *testing.T, r *result) {
 		s1 = e.hostFailure(ctx, t, r, "s1", false)
 	})
+	s1Result := results[len(results)-1]
 	run("4_openstack_cli", func(t *testing.T, r *result) { e.openstackCLI(ctx, t, r, s1) })
 	run("5_engine_sigkill", func(t *testing.T, r *result) { e.hostFailure(ctx, t, r, "s5", true) })
 	run("3_reserved_host", func(t *testing.T, r *result) { e.reservedHost(ctx, t, r) })
@@ -90,6 +93,7 @@ func TestE2E(t *testing.T) {
 			r.at(lFirstEvac), r.at(lLastEvac), r.at(lActive), r.at(lFinished), r.wall.Seconds(), r.note)
 	}
 	tw.Flush()
+	fmt.Println(floorComparison(floor, s1Result))
 }
 
 func loadavg() string {
@@ -231,7 +235,12 @@ func (e *env) checkOutcome(ctx context.Context, t *testing.T, prefix string, ids
 // exactly the HA-enabled servers. It returns the notification's uuid.
 func (e *env) hostFailure(ctx context.Context, t *testing.T, r *result, name string, killEngine bool) string {
 	prefix := e.prefix + "-" + name
+	// Scenario 1 has as many HA-enabled servers as the Nova floor
+	// evacuates (every other server is HA-enabled), to compare the two.
 	n := 4
+	if name == "s1" {
+		n = 2 * floorServers
+	}
 	if killEngine {
 		n = 6
 	}

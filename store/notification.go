@@ -114,16 +114,56 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 	if err != nil {
 		return nil, fmt.Errorf("encode duplicate key: %w", err)
 	}
-	var out *Notification
-	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		// One round trip for the lock and every check. Statements run in
-		// order, so all the reads happen under the lock. The segment is
-		// share-locked so that a concurrent segment or host update, which
-		// locks it exclusively, cannot pass its in-use check while this
-		// notification is being added; the host is read after that lock
-		// so its maintenance flag is current.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	out, err := notificationInsert(ctx, conn.Conn(), p, string(key), payload)
+	if err != nil && p.EventID != "" && isUniqueViolation(err) {
+		// The same event id with another payload (so under another lock)
+		// committed first: a redelivery all the same.
+		n, gerr := scanNotification(conn.QueryRow(ctx, `SELECT `+notificationSelect+` FROM notifications t WHERE t.event_id = $1`, p.EventID))
+		if gerr == nil {
+			return n, conflict(ErrAlreadyExists, "Notification for event %s already exists.", p.EventID)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, ErrAlreadyExists) {
+			return out, err
+		}
+		return nil, err
+	}
+	s.wakeEngines(out.NotificationUUID)
+	return out, nil
+}
+
+// notificationInsert is NotificationInsert's transaction in two round
+// trips: BEGIN, the lock and every check in one pipeline (statements run
+// in order, so all the reads happen under the lock), then the INSERT and
+// COMMIT in another. The segment is share-locked so that a concurrent
+// segment or host update, which locks it exclusively, cannot pass its
+// in-use check while this notification is being added; the host is read
+// after that lock so its maintenance flag is current. Any failure rolls
+// back (a connection left in a transaction is closed, and the pool drops
+// it).
+func notificationInsert(ctx context.Context, c *pgx.Conn, p *NotificationInsertParams, key string, payload map[string]string) (_ *Notification, err error) {
+	committed := false
+	defer func() {
+		if committed || c.PgConn().TxStatus() == 'I' {
+			return
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, rerr := c.Exec(rctx, "ROLLBACK"); rerr != nil {
+			_ = c.Close(rctx)
+		}
+	}()
+	var existing *Notification
+	h, err := func() (*Host, error) {
 		b := &pgx.Batch{}
-		b.Queue(`SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, string(key))
+		b.Queue("BEGIN")
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtext('lazarus.notification_insert'), hashtext($1))`, key)
 		if p.EventID != "" {
 			b.Queue(`SELECT `+notificationSelect+` FROM notifications t WHERE t.event_id = $1`, p.EventID)
 		}
@@ -136,70 +176,85 @@ func (s *Store) NotificationInsert(ctx context.Context, p *NotificationInsertPar
 			AND t.generated_time >= $3 AND t.payload = $4::jsonb
 			ORDER BY t.id LIMIT 1`,
 			p.Type, p.Hostname, p.GeneratedTime.Add(-p.DuplicateWindow), payload)
-		br := tx.SendBatch(ctx, b)
+		br := c.SendBatch(ctx, b)
 		defer br.Close()
 		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("lock reports of host %s: %w", p.Hostname, err)
+			return nil, fmt.Errorf("begin: %w", err)
+		}
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("lock reports of host %s: %w", p.Hostname, err)
 		}
 		if p.EventID != "" {
 			n, err := scanNotification(br.QueryRow())
 			switch {
 			case err == nil:
-				out = n
-				return conflict(ErrAlreadyExists, "Notification for event %s already exists.", p.EventID)
+				existing = n
+				return nil, conflict(ErrAlreadyExists, "Notification for event %s already exists.", p.EventID)
 			case !errors.Is(err, pgx.ErrNoRows):
-				return fmt.Errorf("look up event id: %w", err)
+				return nil, fmt.Errorf("look up event id: %w", err)
 			}
 		}
 		var one int
 		segErr := br.QueryRow().Scan(&one)
 		if segErr != nil && !errors.Is(segErr, pgx.ErrNoRows) {
-			return fmt.Errorf("lock segment: %w", segErr)
+			return nil, fmt.Errorf("lock segment: %w", segErr)
 		}
 		h, err := scanHost(br.QueryRow())
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("Host with name %s could not be found.", p.Hostname)
+			return nil, notFound("Host with name %s could not be found.", p.Hostname)
 		}
 		if err != nil {
-			return fmt.Errorf("get host by name: %w", err)
+			return nil, fmt.Errorf("get host by name: %w", err)
 		}
 		if segErr != nil {
-			return notFound("No failover segment with id %s.", h.FailoverSegmentID)
+			return nil, notFound("No failover segment with id %s.", h.FailoverSegmentID)
 		}
 		if h.OnMaintenance {
-			return conflict(ErrHostOnMaintenance, "Notification received from host %s of type '%s' is ignored as the host is already under maintenance.", p.Hostname, p.Type)
+			return nil, conflict(ErrHostOnMaintenance, "Notification received from host %s of type '%s' is ignored as the host is already under maintenance.", p.Hostname, p.Type)
 		}
 		dup, err := scanNotification(br.QueryRow())
 		switch {
 		case err == nil:
-			return &DuplicateError{Existing: dup, Message: fmt.Sprintf("Notification received from host %s of type %s is duplicate.", p.Hostname, p.Type)}
+			return nil, &DuplicateError{Existing: dup, Message: fmt.Sprintf("Notification received from host %s of type %s is duplicate.", p.Hostname, p.Type)}
 		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("check duplicate: %w", err)
+			return nil, fmt.Errorf("check duplicate: %w", err)
 		}
 		if err := br.Close(); err != nil {
-			return fmt.Errorf("check notification: %w", err)
+			return nil, fmt.Errorf("check notification: %w", err)
 		}
-		var eventID *string
-		if p.EventID != "" {
-			eventID = &p.EventID
-		}
-		out, err = scanNotification(tx.QueryRow(ctx, `INSERT INTO notifications
-			(notification_uuid, generated_time, source_host_uuid, failover_segment_uuid, type, payload, status, event_id)
-			VALUES ($1, $2, $3, $4, $5, $6, 'new', $7)
-			RETURNING `+notificationSelectNoAlias,
-			uuid.NewString(), p.GeneratedTime, h.UUID, h.FailoverSegmentID, p.Type, payload, eventID))
-		if err != nil {
-			return fmt.Errorf("insert notification: %w", err)
-		}
-		return nil
-	})
+		return h, nil
+	}()
 	if err != nil {
-		if errors.Is(err, ErrAlreadyExists) {
-			return out, err
-		}
-		return nil, err
+		return existing, err
 	}
-	s.wakeEngines(out.NotificationUUID)
+	var eventID *string
+	if p.EventID != "" {
+		eventID = &p.EventID
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO notifications
+		(notification_uuid, generated_time, source_host_uuid, failover_segment_uuid, type, payload, status, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, 'new', $7)
+		RETURNING `+notificationSelectNoAlias,
+		uuid.NewString(), p.GeneratedTime, h.UUID, h.FailoverSegmentID, p.Type, payload, eventID)
+	b.Queue("COMMIT")
+	br := c.SendBatch(ctx, b)
+	defer br.Close()
+	out, err := scanNotification(br.QueryRow())
+	if err != nil {
+		return nil, fmt.Errorf("insert notification: %w", err)
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return nil, fmt.Errorf("commit notification: %w", err)
+	}
+	if tag.String() != "COMMIT" {
+		return nil, fmt.Errorf("commit notification: the server answered %s", tag)
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("commit notification: %w", err)
+	}
+	committed = true
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -103,6 +104,58 @@ func appendPyJSON(out []byte, v any) ([]byte, error) {
 	}
 	in := bytes.TrimRight(buf.Bytes(), "\n")
 	out = slices.Grow(out, len(in)+len(in)/8)
+	if !isASCII(in) {
+		return appendPyJSONSlow(out, in), nil
+	}
+	// ASCII only: outside strings, "," and ":" get a space; inside, skip
+	// to the closing quote (one not escaped by an odd run of backslashes).
+	start := 0 // in[start:i] is still to be copied
+	for i := 0; i < len(in); i++ {
+		switch in[i] {
+		case ',', ':':
+			out = append(out, in[start:i+1]...)
+			out = append(out, ' ')
+			start = i + 1
+		case '"':
+			for {
+				k := bytes.IndexByte(in[i+1:], '"')
+				if k < 0 {
+					i = len(in)
+					break
+				}
+				i += 1 + k
+				bs := 0
+				for bs < i && in[i-1-bs] == '\\' {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+			}
+		}
+	}
+	return append(out, in[start:]...), nil
+}
+
+// isASCII reports whether b has no byte >= 0x80, eight bytes at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// appendPyJSONSlow is appendPyJSON's pass for output with non-ASCII
+// characters, which become \uXXXX (UTF-16 surrogate pairs beyond the BMP).
+func appendPyJSONSlow(out, in []byte) []byte {
 	const hex = "0123456789abcdef"
 	inString := false
 	start := 0 // in[start:i] is still to be copied
@@ -138,7 +191,7 @@ func appendPyJSON(out []byte, v any) ([]byte, error) {
 		}
 		i++
 	}
-	return append(out, in[start:]...), nil
+	return append(out, in[start:]...)
 }
 
 // encodeBuffers keeps pyJSON's scratch buffers between responses.

@@ -89,7 +89,7 @@ func BenchmarkAPIKeystone(b *testing.B) {
 				// One host, 32 at once: every report new (not a
 				// duplicate) needs a payload of its own.
 				body = fmt.Sprintf(`{"notification": {"type": "PROCESS", "hostname": "compute-0000", "generated_time": %q, "payload": {"event": "STOPPED", "process_name": "proc-%d"}}}`,
-					t0.Format(time.RFC3339), n)
+					t0.Add(time.Duration(n)*200*time.Second).Format(time.RFC3339), n)
 			} else {
 				// Host failures, per host 200 s apart: beyond the 180 s
 				// duplicate window.
@@ -185,8 +185,12 @@ end
 	wrkPostOneHost = wrkCommon + `
 want = "202"
 function request()
+  local k = salt * 1000000 + n * nthreads + tid
   n = n + 1
-  local body = string.format('{"notification": {"type": "PROCESS", "hostname": "compute-0000", "generated_time": "2026-01-01T00:00:00Z", "payload": {"event": "STOPPED", "process_name": "proc-%d-%d-%d"}}}', salt, tid, n)
+  -- Generated times 200 s apart too: each duplicate check looks at one
+  -- window of this host's reports, as in life.
+  local gen = os.date("!%Y-%m-%dT%H:%M:%SZ", 1767225600 + k * 200)
+  local body = string.format('{"notification": {"type": "PROCESS", "hostname": "compute-0000", "generated_time": "%s", "payload": {"event": "STOPPED", "process_name": "proc-%d"}}}', gen, k)
   return wrk.format("POST", "/v1/notifications", {["X-Auth-Token"] = "admin-token", ["Content-Type"] = "application/json"}, body)
 end
 `
@@ -194,7 +198,7 @@ end
 	wrkPostHosts = wrkCommon + `
 want = "202"
 function request()
-  local k = salt * 100000000 + n * nthreads + tid
+  local k = salt * 1000000 + n * nthreads + tid
   n = n + 1
   local host = k % 1000
   local gen = os.date("!%Y-%m-%dT%H:%M:%SZ", 1767225600 + math.floor(k / 1000) * 200)

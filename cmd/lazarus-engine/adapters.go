@@ -179,7 +179,7 @@ func (n novaCompute) ServerGroups(ctx context.Context) ([]recovery.ServerGroup, 
 	gs, err := n.c.ServerGroups(ctx)
 	out := make([]recovery.ServerGroup, len(gs))
 	for i, g := range gs {
-		out[i] = recovery.ServerGroup{ID: g.ID, Name: g.Name, Policy: g.Policy, Members: g.Members}
+		out[i] = recovery.ServerGroup{ID: g.ID, Name: g.Name, Policy: g.Policy, Members: g.Members, MaxPerHost: g.MaxServerPerHost}
 	}
 	return out, mapErr(err)
 }

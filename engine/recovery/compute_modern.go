@@ -67,6 +67,8 @@ type PlacementReader interface {
 type ServerGroup struct {
 	ID, Name, Policy string
 	Members          []string
+	// MaxPerHost is the anti-affinity rule max_server_per_host (0 = 1).
+	MaxPerHost int
 }
 
 // GroupReader is a Compute that lists server groups (all projects).

@@ -36,6 +36,8 @@ func withConstraints(sel selected, s Server) selected {
 // members are: live members elsewhere and those this recovery placed.
 type group struct {
 	id, name, policy string
+	// maxPerHost is the anti-affinity limit per host (max_server_per_host, default 1).
+	maxPerHost int
 	// hosts counts members per host (the failed host excluded).
 	hosts map[string]int
 }
@@ -70,7 +72,10 @@ func (q *placeRequest) reject(t *Target) string {
 	for _, g := range q.groups {
 		switch g.policy {
 		case "anti-affinity":
-			if g.hosts[t.Name] > 0 {
+			if g.hosts[t.Name] >= g.maxPerHost {
+				if g.maxPerHost > 1 {
+					return fmt.Sprintf("anti-affinity server group %s already has %d members there (max_server_per_host %d)", g.label(), g.hosts[t.Name], g.maxPerHost)
+				}
 				return fmt.Sprintf("anti-affinity server group %s already has a member there", g.label())
 			}
 		case "affinity":
@@ -82,6 +87,22 @@ func (q *placeRequest) reject(t *Target) string {
 		}
 	}
 	return ""
+}
+
+// crowding is how many members of the instance's anti-affinity groups are
+// on t: among fitting targets the Placer prefers the least crowded, so the
+// members spread even where max_server_per_host would let them share.
+func (q *placeRequest) crowding(t *Target) int {
+	if q == nil {
+		return 0
+	}
+	n := 0
+	for _, g := range q.groups {
+		if g.policy == "anti-affinity" {
+			n += g.hosts[t.Name]
+		}
+	}
+	return n
 }
 
 // claim counts (sign 1) or uncounts (-1) the instance on t in its groups.
@@ -143,7 +164,7 @@ func (p *Placer) constrain(sel []selected, aggs []Aggregate, groups []ServerGrou
 		if sg.Policy != "affinity" && sg.Policy != "anti-affinity" {
 			continue // soft policies are weights in Nova, not rules
 		}
-		g := &group{id: sg.ID, name: sg.Name, policy: sg.Policy, hosts: map[string]int{}}
+		g := &group{id: sg.ID, name: sg.Name, policy: sg.Policy, maxPerHost: max(sg.MaxPerHost, 1), hosts: map[string]int{}}
 		for _, m := range sg.Members {
 			byMember[m] = append(byMember[m], g)
 			if h := memberHosts[m]; h != "" && h != failed {

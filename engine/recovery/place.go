@@ -207,7 +207,8 @@ func (p *Placer) Pick(f Flavor, exclude map[string]bool) (*Target, bool) {
 				reasons = append(reasons, t.Name+": "+why)
 				continue
 			}
-			if best == nil || t.load() < best.load() {
+			if best == nil || f.req.crowding(t) < f.req.crowding(best) ||
+				(f.req.crowding(t) == f.req.crowding(best) && t.load() < best.load()) {
 				best = t
 			}
 		}

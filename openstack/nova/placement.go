@@ -119,6 +119,9 @@ type ServerGroup struct {
 	// soft-anti-affinity (from "policy" at 2.64+, "policies" before).
 	Policy  string
 	Members []string
+	// MaxServerPerHost is the anti-affinity rule max_server_per_host
+	// (2.64+; 0 = not set, meaning 1).
+	MaxServerPerHost int
 }
 
 // ServerGroups returns the server groups of all projects.
@@ -137,6 +140,9 @@ func (c *Client) ServerGroups(ctx context.Context) ([]ServerGroup, error) {
 		switch {
 		case c.feat.ServerGroupPolicy && g.Policy != nil:
 			sg.Policy = *g.Policy
+			if g.Rules != nil {
+				sg.MaxServerPerHost = g.Rules.MaxServerPerHost
+			}
 		case len(g.Policies) > 0:
 			sg.Policy = g.Policies[0]
 		}

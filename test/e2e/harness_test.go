@@ -482,6 +482,12 @@ func (e *env) addHost(ctx context.Context, t *testing.T, i int) {
 // bootServers boots n servers pinned to host; odd-numbered ones carry
 // HA_Enabled=True. It returns their ids and which are HA-enabled.
 func (e *env) bootServers(ctx context.Context, t *testing.T, prefix, host string, n int) (ids []string, ha map[string]bool) {
+	return e.bootServersWith(ctx, t, prefix, host, n, nil)
+}
+
+// bootServersWith is bootServers with extra top-level keys in the boot
+// bodies of the HA-enabled servers (say "os:scheduler_hints").
+func (e *env) bootServersWith(ctx context.Context, t *testing.T, prefix, host string, n int, extra map[string]any) (ids []string, ha map[string]bool) {
 	ha = map[string]bool{}
 	for i := 1; i <= n; i++ {
 		md := map[string]string{}
@@ -490,6 +496,11 @@ func (e *env) bootServers(ctx context.Context, t *testing.T, prefix, host string
 		}
 		body := map[string]any{"server": map[string]any{"name": fmt.Sprintf("%s-%d", prefix, i), "flavorRef": e.flavor,
 			"imageRef": e.image, "networks": "none", "availability_zone": "nova:" + host, "metadata": md}}
+		for k, v := range extra {
+			if i%2 == 1 {
+				body[k] = v
+			}
+		}
 		var out struct {
 			Server struct{ ID string } `json:"server"`
 		}

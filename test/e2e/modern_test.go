@@ -15,11 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// novaDoAt is novaDo at another compute microversion.
+// novaDoAt is novaDo at another compute microversion (on a copy of the
+// client: gophercloud puts the client's own microversion over any header).
 func (e *env) novaDoAt(ctx context.Context, mv, method, path string, body, out any, ok ...int) error {
-	opts := &gophercloud.RequestOpts{JSONBody: body, JSONResponse: out, OkCodes: ok,
-		MoreHeaders: map[string]string{"OpenStack-API-Version": "compute " + mv, "X-OpenStack-Nova-API-Version": mv}}
-	_, err := e.nova.Request(ctx, method, e.nova.ServiceURL(strings.TrimPrefix(path, "/")), opts)
+	c := *e.nova
+	c.Microversion = mv
+	opts := &gophercloud.RequestOpts{JSONBody: body, JSONResponse: out, OkCodes: ok}
+	_, err := c.Request(ctx, method, c.ServiceURL(strings.TrimPrefix(path, "/")), opts)
 	if err != nil {
 		return fmt.Errorf("nova %s %s at %s: %w", method, path, mv, err)
 	}

@@ -15,7 +15,12 @@
 // confirmation) behind the storm brake (package brake). force_down marks
 // the compute service forced down and disabled (no fixed sleep). select
 // lists every server on the host (all tenants, all pages) and orders the
-// HA-enabled ones first (Select); place picks targets (Placer); evacuate
+// HA-enabled ones first (Select); place picks targets (Placer) with
+// capacity from Placement and the instance's constraints (zone, server
+// groups, aggregates: newPlacer, constraints.go); each instance is locked
+// with a reason naming Lazarus and the notification while it is moved and
+// unlocked after (instance), and started when Nova (>= 2.95) left it
+// stopped although it ran before the failure (powerOn); evacuate
 // keeps within the engine's evacuation limits (evacLimiter: per target
 // host and in all, across recoveries; host_failure_recovery_threads per
 // recovery when set), one vmoves row per instance, and confirms each
@@ -26,9 +31,11 @@
 // Every step journals its result, and every side effect is preceded by a
 // lease-checked intent, so a resumed recovery skips what is done:
 //
-//	instance:  pending ─intent─► ongoing ─confirm─► succeeded
+//	instance:  pending ─lock─► ─intent─► ongoing ─confirm─► succeeded ─start?─► ─unlock─►
+//	             │ locked by someone else ─► failed (not evacuated)
 //	                                  │ still on the failed host: next target
 //	                                  └ ERROR elsewhere / timeout ─► failed
+//	                                          start refused / not ACTIVE ─► failed (evacuated)
 //
 // # Failure handling
 //

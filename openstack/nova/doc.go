@@ -1,15 +1,17 @@
 // Package nova is Lazarus's client of the OpenStack Compute API, built on
 // gophercloud v2: compute services (force down, disable, enable), servers
 // (list by host across all tenants and pages, evacuate, start, stop, reset
-// state, lock), migrations, hypervisors and aggregates.
+// state, lock with a reason), migrations, hypervisors, aggregates, server
+// groups, and the capacity of compute nodes from Placement (Capacities).
 //
 // # Overview
 //
 // New authenticates once against Keystone v3 with password credentials and
 // keeps that provider, re-authenticating only when the token expires
 // (Masakari fetches a new token for every call). Every request carries an
-// HTTP timeout and compute microversion 2.53 (Microversion), which New
-// checks against Nova's version document.
+// HTTP timeout and the compute microversion New negotiated from Nova's
+// version document: the highest both know, 2.53 to 2.96 (Negotiate).
+// Everything that depends on it is decided in one place, Features.
 //
 // # Request bodies
 //

@@ -61,3 +61,13 @@ func FuzzServerPage(f *testing.F) {
 		_, _ = gophercloud.ExtractNextURL(page.Links)
 	})
 }
+
+// Without a placement endpoint Capacities says so; the engine then falls
+// back to the hypervisors' figures or leaves capacity to Nova.
+func TestCapacitiesWithoutPlacement(t *testing.T) {
+	t.Parallel()
+	c := NewFromServiceClient(&gophercloud.ServiceClient{ProviderClient: &gophercloud.ProviderClient{}, Endpoint: "http://127.0.0.1:1/"}, slog.New(slog.DiscardHandler))
+	_, err := c.Capacities(context.Background(), []string{"x"})
+	require.ErrorIs(t, err, ErrNoPlacement)
+	require.Equal(t, "2.53", c.Features().Microversion)
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,9 +48,10 @@ policy_file =
 `, storetest.NewMigratedDatabase(t), addr)), 0o600))
 
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs bytes.Buffer
+	// The process writes its log while this goroutine may read it.
+	logs := &lockedBuffer{}
 	cmd := exec.CommandContext(ctx, bin, "--config", conf)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		cancel()
@@ -262,4 +264,22 @@ func TestOpenstackCLIDelete(t *testing.T) {
 	require.Error(t, err)
 	// The client looks the segment up first and prints its own message.
 	require.Equal(t, "Segment is not found: "+segUUID+"\n", out)
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

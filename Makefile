@@ -27,13 +27,13 @@ services: ## Install (apt) and start what the tests need: PostgreSQL, RabbitMQ, 
 	@bash test/services.sh
 
 .PHONY: test
-test: services ## Run every test against real PostgreSQL, RabbitMQ and ipmi_sim (installs and starts them if missing).
+test: services ## Run every test, with the race detector, against real PostgreSQL, RabbitMQ and ipmi_sim (installs and starts them if missing).
 	$(GO) vet $(PKGS)
-	$(GO) test -tags libvirt -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -tags libvirt -count=1 -timeout 30m $(PKGS)
 
-.PHONY: test/race
-test/race: services ## Run the tests with the race detector.
-	$(GO) test -tags libvirt -race -count=1 -timeout 30m $(PKGS)
+.PHONY: test/fast
+test/fast: services ## Run every test without the race detector (quicker, for a local loop).
+	$(GO) test -tags libvirt -count=1 -timeout 20m $(PKGS)
 
 .PHONY: lint
 lint: ## gofmt, go vet, the import-layering rules (test/layering) and staticcheck.

@@ -64,6 +64,7 @@ type demo struct {
 	bmcs       *ipmisim.Sim
 	apiURL     string
 	procs      []*exec.Cmd
+	exited     map[*exec.Cmd]chan struct{} // closed when the process was reaped
 	client     *gophercloud.ServiceClient
 	servers    map[string]string // server id -> name
 	ha         map[string]bool   // server id -> HA_Enabled
@@ -506,7 +507,12 @@ func (d *demo) startProcess(ctx context.Context, name string, args ...string) er
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	d.procs = append(d.procs, cmd)
-	go func() { _ = cmd.Wait(); logf.Close() }()
+	if d.exited == nil {
+		d.exited = map[*exec.Cmd]chan struct{}{}
+	}
+	done := make(chan struct{})
+	d.exited[cmd] = done
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
 	return nil
 }
 
@@ -722,12 +728,17 @@ func (d *demo) stop(keepLogs bool) {
 			_ = syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	// Wait (through the reaping goroutine, never by reading ProcessState
+	// while it is written) up to 5 s in all, then SIGKILL what is left.
+	grace := time.After(5 * time.Second)
 	for _, p := range d.procs {
-		for p.ProcessState == nil && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
+		select {
+		case <-d.exited[p]:
+			continue
+		case <-grace:
+			grace = closedTime
 		}
-		if p.ProcessState == nil && p.Process != nil {
+		if p.Process != nil {
 			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
 		}
 	}
@@ -828,3 +839,11 @@ func fail(err error) int {
 	fmt.Fprintf(os.Stderr, "demo: %v\n", err)
 	return 1
 }
+
+// closedTime is a channel that is always ready: once the grace period is
+// over, stop no longer waits for the remaining processes.
+var closedTime = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()

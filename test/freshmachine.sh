@@ -146,6 +146,9 @@ set +e
 ip netns exec "$ns" unshare --mount --pid --fork --propagation private bash -c '
 	set -e
 	r="$1"; shift
+	# The root is a mount point, as / is on a real machine (ip netns exec
+	# remounts / and fails on a plain directory).
+	mount --bind "$r" "$r"
 	mount -t proc proc "$r/proc"
 	mount --rbind /dev "$r/dev"
 	mount --make-rslave "$r/dev"
@@ -158,7 +161,7 @@ ip netns exec "$ns" unshare --mount --pid --fork --propagation private bash -c '
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		bash -c "cd /root/lazarus && for t in \$0 \"\$@\"; do s=\$(date +%s); make \"\$t\" || exit; echo \"[fresh-machine] make \$t: \$(( \$(date +%s) - s ))s\" >&2; done" "$@"
 	rc=$?
-	umount -R "$r/tmp" "$r/run" "$r/sys" "$r/dev/shm" "$r/dev" "$r/proc" 2>/dev/null
+	umount -R "$r" 2>/dev/null
 	exit $rc
 ' fresh "$work/root" "${tlist[@]}" 2>&1 | while IFS= read -r line; do
 	# Seconds since make started, so the phases (apt, toolchain, modules,

@@ -63,6 +63,10 @@ if ! port_open 5672; then
 		log "starting RabbitMQ"
 		# The node is named after localhost: a Debian install maps the host
 		# name to 127.0.1.1, where an epmd bound to 127.0.0.1 is not found.
+		# rabbitmq-env.conf tells rabbitmqctl (the tests use it) the same.
+		if ! grep -qs '^NODENAME=' /etc/rabbitmq/rabbitmq-env.conf; then
+			echo 'NODENAME=rabbit@localhost' | $SUDO tee -a /etc/rabbitmq/rabbitmq-env.conf >/dev/null
+		fi
 		$SUDO env RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
 	fi
 	for _ in $(seq 1 90); do port_open 5672 && break; sleep 1; done
@@ -76,6 +80,8 @@ need_pkg ipmitool ipmitool
 need_pkg fence_ipmilan fence-agents
 need_pkg openstack python3-openstackclient python3-masakariclient
 need_pkg shellcheck shellcheck
+# The DevStack plugin's test talks to the API with curl (not in a minimal Debian).
+need_pkg curl curl
 # Headless Chromium: the status page tests (test/cli) and make demo's screenshots.
 need_pkg chromium chromium
 need_pkg ip iproute2

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -25,8 +27,30 @@ type privatePostgres struct {
 	url  string
 }
 
+// asPostgres runs a PostgreSQL server command as the postgres user.
+// Debian keeps initdb and pg_ctl in /usr/lib/postgresql/<version>/bin, off
+// PATH; the newest version there is used when PATH has none.
 func asPostgres(args ...string) *exec.Cmd {
+	args = append([]string{pgBin(args[0])}, args[1:]...)
 	return exec.Command("su", "postgres", "-s", "/bin/sh", "-c", shellJoin(args))
+}
+
+func pgBin(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	slices.SortFunc(found, func(a, b string) int { return pgVersion(a) - pgVersion(b) })
+	if len(found) == 0 {
+		return name
+	}
+	return found[len(found)-1]
+}
+
+// pgVersion is the major version in /usr/lib/postgresql/<version>/bin/X.
+func pgVersion(path string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
+	return v
 }
 
 func shellJoin(args []string) string {
@@ -42,8 +66,8 @@ func shellJoin(args []string) string {
 
 func startPrivatePostgres(t *testing.T) *privatePostgres {
 	t.Helper()
-	if _, err := exec.LookPath("initdb"); err != nil {
-		t.Fatalf("initdb not found: %v (PostgreSQL server binaries are needed; make services installs them)", err)
+	if _, err := exec.LookPath(pgBin("initdb")); err != nil {
+		t.Fatalf("initdb not found on PATH or in /usr/lib/postgresql/*/bin: %v (PostgreSQL server binaries are needed; make services installs them)", err)
 	}
 	dir, err := os.MkdirTemp("", "lazarus-pg-")
 	require.NoError(t, err)

@@ -325,7 +325,7 @@ workers = 1
 workers = 1
 discover_hosts_in_cells_interval = 5
 [filter_scheduler]
-enabled_filters = ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,ImagePropertiesFilter
+enabled_filters = ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
 [quota]
 instances = 10000
 cores = 100000
@@ -554,6 +554,24 @@ uwsgi_app() {
 		--add-header 'Connection: close' --buffer-size 65535
 }
 
+# restart_on_new_config NAME...: stops the running services when nova.conf
+# differs from the one they were started with, so that start_controllers
+# starts them again on the new one (the scheduler's and conductor's
+# enabled_filters are read only at start).
+restart_on_new_config() {
+	if [ -f "$RUN/nova.conf.sha" ] && [ "$(sha256sum <"$ETC/nova/nova.conf")" = "$(cat "$RUN/nova.conf.sha")" ]; then
+		return 0
+	fi
+	local name live=()
+	for name in "$@"; do
+		if running "$name"; then live+=("$name"); fi
+	done
+	if [ "${#live[@]}" -gt 0 ]; then
+		log "nova.conf changed: restarting ${live[*]}"
+		stop "${live[@]}"
+	fi
+}
+
 start_controllers() {
 	start memcached memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 64 -u root
 	start_rabbitmq
@@ -696,7 +714,9 @@ cmd_up() {
 
 	t=$(now)
 	write_configs
+	restart_on_new_config nova-conductor nova-scheduler
 	start_controllers
+	sha256sum <"$ETC/nova/nova.conf" >"$RUN/nova.conf.sha"
 	step resources resources
 	start_bmcs
 	power_on_computes

@@ -71,9 +71,7 @@ func TestE2E(t *testing.T) {
 	run("5_engine_sigkill", func(t *testing.T, r *result) { e.hostFailure(ctx, t, r, "s5", true) })
 	run("3_reserved_host", func(t *testing.T, r *result) { e.reservedHost(ctx, t, r) })
 	run("7_placement_full_target", func(t *testing.T, r *result) { e.placementFull(ctx, t, r) })
-	// 8_anti_affinity_group (e.antiAffinity) needs the cloud scheduler's
-	// server group filters; it is registered with them.
-	_ = e.antiAffinity
+	run("8_anti_affinity_group", func(t *testing.T, r *result) { e.antiAffinity(ctx, t, r) })
 	run("2_bmc_unreachable", func(t *testing.T, r *result) { e.bmcUnreachable(ctx, t, r) })
 	// 2b: compute-1 is back in service after scenario 2; its next failure,
 	// moments later, is a new incident: it must be fenced through the BMC,

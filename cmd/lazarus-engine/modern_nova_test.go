@@ -243,3 +243,29 @@ func TestE2ENoTargetSaysWhyPerInstance(t *testing.T) {
 	require.Equal(t, 1, placed)
 	require.Equal(t, 1, failed)
 }
+
+// TestE2EUnreadableConstraintsDoNotStopEvacuation: Nova answers 500 to the
+// aggregates and server groups lists; the instances are evacuated anyway
+// (Nova's scheduler still checks each target) and the details say what
+// could not be read.
+func TestE2EUnreadableConstraintsDoNotStopEvacuation(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t, novasim.Options{ServiceDownTime: time.Second, EvacuateDelay: 100 * time.Millisecond})
+	c.addHost("c1", true)
+	c.addHost("c2", false)
+	ids := c.addServers("c1", 2, true)
+	c.sim.InjectFault(novasim.Fault{Method: http.MethodGet, Path: "/os-aggregates", Status: http.StatusInternalServerError})
+	c.sim.InjectFault(novasim.Fault{Method: http.MethodGet, Path: "/os-server-groups", Status: http.StatusInternalServerError})
+	c.startEngine("engine-a")
+	c.fail("ev-unread")
+	status, msg := c.waitStatus("ev-unread", "finished", "error")
+	require.Equal(t, "finished", status, msg)
+	for _, id := range ids {
+		s, _ := c.sim.Server(id)
+		require.Equal(t, "c2", s.Host)
+		require.Equal(t, "ACTIVE", s.Status)
+	}
+	d := c.details("ev-unread")
+	require.Contains(t, d, "Aggregates not readable")
+	require.Contains(t, d, "Server groups not readable")
+}

@@ -15,7 +15,9 @@ import (
 // microversion 2.88), and the instances' constraints (zones, server
 // groups, aggregates). It journals one "place" entry saying which
 // candidates Placement shows full, so the recovery details show why they
-// are skipped.
+// are skipped. What cannot be read (Placement, aggregates, server groups)
+// is noted there and left out: the evacuation goes on, and Nova's
+// scheduler still checks the target it is given.
 func (fl *Flows) newPlacer(ctx context.Context, job *workflow.Job, sel []selected, hosts []store.RecoveryHost,
 	services map[string]Service, hyps map[string]Hypervisor) (*Placer, error) {
 	r := job.Recovery
@@ -46,17 +48,29 @@ func (fl *Flows) newPlacer(ctx context.Context, job *workflow.Job, sel []selecte
 			}
 		}
 	}
-	// Aggregates: flavor extra specs and filter_tenant_id (one call).
+	// Aggregates: flavor extra specs and filter_tenant_id (one call). Not
+	// readable: evacuate without those constraints (Nova's scheduler still
+	// checks the target) rather than not at all.
 	aggs, err := fl.compute.Aggregates(ctx)
 	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list aggregates: %w", err))
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		job.Log.WarnContext(ctx, "cannot list aggregates; targets chosen without aggregate constraints", "err", err)
+		notes = append(notes, "Aggregates not readable ("+err.Error()+"); targets chosen without aggregate constraints, Nova's scheduler still checks them")
+		aggs = nil
 	}
 	var groups []ServerGroup
 	memberHosts := map[string]string{}
 	if gr, ok := fl.compute.(GroupReader); ok {
 		gs, err := gr.ServerGroups(ctx)
 		if err != nil {
-			return nil, ctxErr(ctx, fmt.Errorf("list server groups: %w", err))
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
+			job.Log.WarnContext(ctx, "cannot list server groups; targets chosen without them", "err", err)
+			notes = append(notes, "Server groups not readable ("+err.Error()+"); targets chosen without them, Nova's scheduler still checks them")
+			gs = nil
 		}
 		inSel := map[string]bool{}
 		for _, s := range sel {

@@ -12,15 +12,25 @@ if command -v promtool >/dev/null 2>&1; then
 fi
 p="$root/.cache/promtool/usr/bin/promtool"
 if [ ! -x "$p" ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	chmod 0777 "$tmp" # apt-get download runs as _apt
-	if ! (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1); then
-		apt-get update -q >/dev/null
-		(cd "$tmp" && apt-get download -q prometheus >/dev/null)
-	fi
 	mkdir -p "$root/.cache/promtool"
-	dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$root/.cache/promtool" ./usr/bin/promtool
-	echo "[promtool] extracted $("$p" --version 2>&1 | head -1) from Debian's prometheus package into .cache/promtool" >&2
+	# Tests run in parallel: one extracts, the others wait, and nobody runs
+	# a half-written binary ("text file busy").
+	exec 9>"$root/.cache/promtool/.lock"
+	flock 9
+	if [ ! -x "$p" ]; then
+		tmp=$(mktemp -d)
+		trap 'rm -rf "$tmp"' EXIT
+		chmod 0777 "$tmp" # apt-get download runs as _apt
+		if ! (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1); then
+			apt-get update -q >/dev/null
+			(cd "$tmp" && apt-get download -q prometheus >/dev/null)
+		fi
+		mkdir -p "$tmp/x"
+		dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp/x" ./usr/bin/promtool
+		mkdir -p "$(dirname "$p")"
+		mv "$tmp/x/usr/bin/promtool" "$p"
+		echo "[promtool] extracted $("$p" --version 2>&1 | head -1) from Debian's prometheus package into .cache/promtool" >&2
+	fi
+	exec 9>&-
 fi
 echo "$p"

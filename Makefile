@@ -51,6 +51,12 @@ e2e: services build ## Real Keystone/Placement/Glance/Neutron/Nova (fake driver)
 	bash test/e2e/cloud.sh up
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./test/e2e/
 
+.PHONY: horizon
+horizon: services ## Debian's Horizon + masakari-dashboard against lazarus-api through the e2e cloud's catalog, in headless Chromium (root; needs make e2e's cloud).
+	bash test/e2e/cloud.sh up
+	LAZARUS_E2E_STATE_DIR=$${LAZARUS_E2E_STATE_DIR:-$(CURDIR)/test/e2e/.state} \
+		$(GO) test -tags horizon -count=1 -v -timeout 20m ./test/horizon/
+
 .PHONY: bench
 bench: services ## Run the benchmarks that print figures (API, fencing, engine, monitors).
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m $(PKGS)

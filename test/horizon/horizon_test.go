@@ -87,16 +87,17 @@ func TestHorizonMasakariDashboard(t *testing.T) {
 	x.open("/auth/login/", "horizon-login.png", `#id_username`)
 	x.do(chromedp.SendKeys(`#id_username`, x.admin.Username),
 		chromedp.SendKeys(`#id_password`, x.admin.Password),
-		chromedp.Submit(`#id_password`),
-		chromedp.WaitVisible(`#navbar-collapse`))
-	require.NotContains(t, x.location(), "/auth/login", "the login went through")
+		chromedp.Submit(`#id_password`))
+	x.until("the dashboard after login", `location.pathname.indexOf("/auth/login") < 0 && document.querySelector("#navbar-collapse") !== null`)
+	x.shot("horizon-after-login.png")
 
 	// Segments: the one made through the API is listed.
 	x.open("/masakaridashboard/segments/", "horizon-segments.png", `table#failover_segment`)
 	require.Contains(t, x.text(`table#failover_segment`), "seeded-by-api")
 
 	// Create a segment with the dashboard's button and modal form.
-	x.do(chromedp.Click(`#failover_segment__action_create`), chromedp.WaitVisible(`.modal form #id_name`))
+	x.do(chromedp.Click(`#failover_segment__action_create`))
+	x.until("the Create Segment dialog", `document.querySelector(".modal form #id_name") !== null`)
 	x.do(chromedp.SendKeys(`.modal #id_name`, "made-in-horizon"),
 		chromedp.SetValue(`.modal #id_recovery_method`, "reserved_host"),
 		chromedp.SendKeys(`.modal #id_service_type`, "COMPUTE"),
@@ -117,6 +118,8 @@ func TestHorizonMasakariDashboard(t *testing.T) {
 		chromedp.SendKeys(`#id_control_attributes`, "SSH"))
 	x.shot("horizon-add-host.png")
 	x.do(chromedp.Submit(`#id_type`))
+	x.until("the end of the Add Host form", `location.pathname.indexOf("addhost") < 0 && document.readyState === "complete"`)
+	x.noError("after Add Host")
 	x.open("/masakaridashboard/hosts/", "horizon-hosts.png", `table#host`)
 	hosts := x.text(`table#host`)
 	require.Contains(t, hosts, "compute-2")
@@ -127,8 +130,8 @@ func TestHorizonMasakariDashboard(t *testing.T) {
 	notif := x.seedNotification()
 	x.open("/masakaridashboard/notifications/", "horizon-notifications.png", `table#notifications`)
 	require.Contains(t, x.text(`table#notifications`), "COMPUTE_HOST")
-	x.do(chromedp.Click(`a[href*="/masakaridashboard/notifications/`+notif+`/detail"]`),
-		chromedp.WaitVisible(`.detail`))
+	x.do(chromedp.Click(`a[href*="/masakaridashboard/notifications/` + notif + `/detail"]`))
+	x.until("the notification's detail page", `document.querySelector(".detail") !== null`)
 	x.noError("notification detail")
 	require.Contains(t, x.location(), notif)
 	require.Contains(t, x.text(`.detail`), notif)
@@ -400,11 +403,33 @@ func (x *h) location() string {
 
 func (x *h) waitText(sel, want string) {
 	x.t.Helper()
-	_, err := chromedp.Run(x.ctx, chromedp.Poll[bool](fmt.Sprintf(`(function () {
+	x.until(fmt.Sprintf("%q in %s", want, sel), fmt.Sprintf(`(function () {
 		var e = document.querySelector(%q);
 		return e !== null && e.innerText.includes(%q);
-	})()`, sel, want), chromedp.WithPollingTimeout(60*time.Second)))
-	require.NoError(x.t, err, "%q never showed in %s at %s", want, sel, x.location())
+	})()`, sel, want))
+}
+
+// until evaluates the JavaScript predicate in whatever document the tab
+// holds, every 200 ms, until it is true (a minute at most). Each attempt
+// has its own deadline, so a navigation under way (Horizon's forms and
+// its login redirect) only fails that attempt.
+func (x *h) until(what, predicate string) {
+	t := x.t
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	var last error
+	for time.Now().Before(deadline) {
+		actx, cancel := context.WithTimeout(x.ctx, 3*time.Second)
+		ok, err := chromedp.Run(actx, chromedp.Evaluate[bool](predicate))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(200 * time.Millisecond)
+	}
+	x.shot("failed-" + strings.NewReplacer(" ", "-", "'", "", "\"", "").Replace(what) + ".png")
+	t.Fatalf("the page never showed %s (last error %v)", what, last)
 }
 
 // open navigates to path, requires a 200 and an error-free page, waits for
@@ -415,7 +440,7 @@ func (x *h) open(path, shot, sel string) {
 	resp, err := chromedp.RunResponse(x.ctx, chromedp.Navigate(x.url+path))
 	require.NoError(t, err, path)
 	require.Equal(t, int64(200), resp.Status, "GET %s", path)
-	x.do(chromedp.WaitVisible(sel))
+	x.until(sel+" on "+path, fmt.Sprintf(`document.querySelector(%q) !== null`, sel))
 	x.noError(path)
 	x.pages = append(x.pages, path)
 	if shot != "" {

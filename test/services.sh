@@ -82,6 +82,8 @@ need_pkg openstack python3-openstackclient python3-masakariclient
 need_pkg shellcheck shellcheck
 # The DevStack plugin's test talks to the API with curl (not in a minimal Debian).
 need_pkg curl curl
+# make test runs the race detector, which needs cgo, hence a C compiler.
+need_pkg gcc gcc
 # Headless Chromium: the status page tests (test/cli) and make demo's screenshots.
 need_pkg chromium chromium
 need_pkg ip iproute2

@@ -36,6 +36,15 @@ die() {
 
 running() { pidfile_alive "$RUN/horizon.pid"; }
 
+# close_inherited_fds closes every open descriptor above 2 of this shell.
+close_inherited_fds() {
+	local fd
+	for fd in "/proc/$BASHPID/fd/"*; do
+		fd=${fd##*/}
+		if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
+	done
+}
+
 install_packages() {
 	local missing=()
 	dpkg -s openstack-dashboard >/dev/null 2>&1 || missing+=(openstack-dashboard)
@@ -83,7 +92,10 @@ cmd_up() {
 	write_settings
 	if ! running; then
 		log "starting Horizon on $URL (Keystone $KEYSTONE_URL)"
-		(cd "$STATE" && exec setsid uwsgi --plugin python3 --http-socket "127.0.0.1:$PORT" \
+		# Close every inherited descriptor above stderr first: a caller's
+		# `flock /work/e2e.lock …` lock fd would otherwise live on in uwsgi
+		# and hold the shared cloud's lock for as long as Horizon runs.
+		(close_inherited_fds && cd "$STATE" && exec setsid uwsgi --plugin python3 --http-socket "127.0.0.1:$PORT" \
 			--wsgi-file "$STATE/app/wsgi.py" --chdir "$STATE/app" \
 			--static-map /static=/var/lib/openstack-dashboard/static \
 			--master --processes 1 --threads 4 --need-app --die-on-term --lazy-apps \

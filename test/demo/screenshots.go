@@ -63,12 +63,14 @@ func (s *shooter) waitFor(ctx context.Context, what, predicate string, limit tim
 }
 
 // Page predicates: an active recovery with an instance on its way, and a
-// finished one with every instance moved.
+// finished one with every instance moved. (The first used to ask for one
+// instance moved and one still moving; with every evacuation started at
+// once, as the engine now does, they mostly finish together and that
+// moment may never come.)
 const (
 	pageShowsMoving = `(function () {
 		var r = document.querySelector('details.recovery.run');
-		return r !== null && r.querySelector('table.moves-table .badge.run') !== null &&
-			r.querySelector('table.moves-table .badge.ok') !== null;
+		return r !== null && r.querySelector('table.moves-table .badge.run') !== null;
 	})()`
 	pageShowsFinished = `(function () {
 		var r = document.querySelector('details.recovery.ok');

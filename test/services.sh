@@ -83,7 +83,7 @@ need_pkg shellcheck shellcheck
 # The DevStack plugin's test talks to the API with curl (not in a minimal Debian).
 need_pkg curl curl
 # make test runs the race detector, which needs cgo, hence a C compiler.
-need_pkg gcc gcc
+need_pkg gcc gcc libc6-dev
 # Headless Chromium: the status page tests (test/cli) and make demo's screenshots.
 need_pkg chromium chromium
 need_pkg ip iproute2

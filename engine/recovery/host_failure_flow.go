@@ -341,9 +341,17 @@ func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	services, _, err := fl.inv.get(ctx)
+	// The services only, not the inventory: from microversion 2.88 Nova's
+	// hypervisor details carry each host's uptime, read over RPC from its
+	// nova-compute, and before the failed host is forced down Nova still
+	// asks the dead one, until its RPC timeout (30 s gone in make e2e).
+	svcs, err := fl.compute.ComputeServices(ctx)
 	if err != nil {
 		return nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
+	}
+	services := make(map[string]Service, len(svcs))
+	for _, s := range svcs {
+		services[s.Host] = s
 	}
 	var out []string
 	for _, h := range hosts {

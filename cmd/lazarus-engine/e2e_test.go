@@ -142,7 +142,7 @@ func (c *cloud) addHost(name string, withBMC bool) {
 }
 
 // config writes an engine's configuration; overrides replace or add
-// options ("section.key": value).
+// options ("section.key": value), and an empty value removes one.
 func (c *cloud) config(name string, overrides map[string]string) string {
 	c.t.Helper()
 	opts := map[string]map[string]string{
@@ -159,6 +159,10 @@ func (c *cloud) config(name string, overrides map[string]string) string {
 	}
 	for k, v := range overrides {
 		sec, key, _ := strings.Cut(k, ".")
+		if v == "" {
+			delete(opts[sec], key) // unset: the option's default
+			continue
+		}
 		opts[sec][key] = v
 	}
 	var sb strings.Builder

@@ -504,10 +504,7 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 	parent := ctx
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	// Without threads, a recovery works on as many instances as the engine
-	// may have in flight: more would only wait for a slot after their
-	// first read of Nova.
-	sem := make(chan struct{}, cmpOr(fl.cfg.Threads, fl.cfg.MaxEvacuationsInFlight))
+	sem := make(chan struct{}, fl.limit.perRecovery(fl.cfg.Threads, placer.Candidates()))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var fatal error
@@ -521,6 +518,13 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			// An engine-wide token per instance being worked on: with
+			// many recoveries at once, no more instances are read,
+			// locked and evacuated than the engine may have in flight.
+			if err := fl.limit.admit(ctx); err != nil {
+				return
+			}
+			defer fl.limit.leave()
 			res, err := ev.instance(ctx, s)
 			if err != nil {
 				mu.Lock()

@@ -1,6 +1,9 @@
 package recovery
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // Defaults of the evacuation limits, when Config leaves them zero. The
 // reasons are in the [host_failure] max_evacuations_per_target and
@@ -27,6 +30,11 @@ const (
 // It is safe for concurrent use.
 type evacLimiter struct {
 	perTarget, total int
+	// admitted holds a token per instance being worked on in the engine
+	// (its reads of Nova, lock, evacuation, confirmation): at most total,
+	// so a storm of failed hosts does not start more Nova calls at once
+	// than the engine may have evacuations in flight.
+	admitted chan struct{}
 
 	mu       sync.Mutex
 	inFlight int
@@ -35,7 +43,31 @@ type evacLimiter struct {
 }
 
 func newEvacLimiter(perTarget, total int) *evacLimiter {
-	return &evacLimiter{perTarget: perTarget, total: total, byTarget: map[string]int{}, freed: make(chan struct{})}
+	return &evacLimiter{perTarget: perTarget, total: total, admitted: make(chan struct{}, total),
+		byTarget: map[string]int{}, freed: make(chan struct{})}
+}
+
+// admit waits for a token to work on one instance; leave gives it back.
+func (l *evacLimiter) admit(ctx context.Context) error {
+	select {
+	case l.admitted <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (l *evacLimiter) leave() { <-l.admitted }
+
+// perRecovery is how many instances one recovery works on at once: threads
+// when set (Masakari's host_failure_recovery_threads), else as many as its
+// targets can take in flight (more would only hold engine tokens while
+// they wait for a target), and never more than the engine's limit.
+func (l *evacLimiter) perRecovery(threads, targets int) int {
+	if threads > 0 {
+		return threads
+	}
+	return max(1, min(l.total, l.perTarget*max(targets, 1)))
 }
 
 // try takes a slot on target if both limits allow it.

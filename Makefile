@@ -59,8 +59,8 @@ horizon: services ## Debian's Horizon + masakari-dashboard against lazarus-api t
 		$(GO) test -tags horizon -count=1 -v -timeout 20m ./test/horizon/
 
 .PHONY: bench
-bench: services ## Run the benchmarks that print figures (API, fencing, engine, monitors).
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m $(PKGS)
+bench: services ## Run the benchmarks that print figures (API, fencing, engine, monitors), one package at a time.
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -count 1 -timeout 40m $(PKGS)
 
 .PHONY: fuzz
 fuzz: ## Fuzz every decoder (every Fuzz* target) for FUZZTIME each (default 10s).

@@ -63,12 +63,35 @@ func TestAcceptanceReadOnly(t *testing.T) {
 	_, err = c.Server(ctx, "00000000-0000-0000-0000-000000000000")
 	require.ErrorIs(t, err, nova.ErrNotFound)
 
+	// The negotiated version is the cloud's newest, capped at what Lazarus
+	// knows (Zed's 2.93 on the e2e cloud).
+	feat := c.Features()
+	t.Logf("negotiated compute microversion %s", feat.Microversion)
+	require.GreaterOrEqual(t, feat.Minor, nova.MinMinor)
+	require.LessOrEqual(t, feat.Minor, nova.MaxMinor)
+	if want := os.Getenv("LAZARUS_ACCEPTANCE_NOVA_MAX"); want != "" {
+		require.Equal(t, want, feat.Microversion, "negotiation picks the cloud's max")
+	}
+
 	hyps, err := c.Hypervisors(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, hyps)
+	ids := make([]string, 0, len(hyps))
 	for _, h := range hyps {
 		require.NotEmpty(t, h.ServiceHost)
-		require.Positive(t, h.VCPUs, "capacity fields present at %s", nova.Microversion)
+		ids = append(ids, h.ID)
+		if feat.HypervisorCapacity {
+			require.Positive(t, h.VCPUs, "capacity fields present at %s", feat.Microversion)
+		}
+	}
+	// Capacity comes from Placement, whatever the compute version.
+	caps, err := c.Capacities(ctx, ids)
+	require.NoError(t, err)
+	for _, h := range hyps {
+		pc, ok := caps[h.ID]
+		require.True(t, ok, "placement knows the resource provider of %s (%s)", h.ServiceHost, h.ID)
+		require.Positive(t, pc.Resources["VCPU"].Capacity(), "VCPU capacity of %s", h.ServiceHost)
+		require.Positive(t, pc.Resources["MEMORY_MB"].Capacity(), "MEMORY_MB capacity of %s", h.ServiceHost)
 	}
 	_, err = c.Aggregates(ctx)
 	require.NoError(t, err)

@@ -84,6 +84,7 @@ need_pkg shellcheck shellcheck
 need_pkg curl curl
 # make test runs the race detector, which needs cgo, hence a C compiler.
 need_pkg gcc gcc libc6-dev
+[ -e /usr/include/stdio.h ] || need_pkg no-such-command-libc6-dev libc6-dev
 # Headless Chromium: the status page tests (test/cli) and make demo's screenshots.
 need_pkg chromium chromium
 need_pkg ip iproute2

@@ -132,7 +132,7 @@ func TestHorizonMasakariDashboard(t *testing.T) {
 	x.open("/masakaridashboard/hosts/", "horizon-hosts.png", `table#host`)
 	hosts := x.text(`table#host`)
 	require.Contains(t, hosts, "compute-2")
-	require.Contains(t, hosts, "made-in-horizon")
+	require.Contains(t, hosts, seg["uuid"].(string), "the host's failover segment (the dashboard shows its uuid)")
 	x.requireHost(seg["uuid"].(string), "compute-2")
 
 	// Notifications: list, then open the seeded one with its progress.

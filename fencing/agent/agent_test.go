@@ -120,11 +120,23 @@ func TestTimeoutKillsAgent(t *testing.T) {
 		return
 	}
 	pid := strings.TrimSpace(string(data))
-	stat, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err == nil {
+	// The group was sent SIGKILL; on a loaded machine the child may not
+	// have been scheduled to die yet. Left alive it would run for 300 s, so
+	// a few seconds' wait still fails when nothing killed it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return // gone
+		}
 		// A zombie is dead; nothing may reap it in a container.
 		i := strings.LastIndexByte(string(stat), ')')
-		require.Contains(t, "ZX", string(stat[i+2]), "agent child %s still runs", pid)
+		state := string(stat[i+2])
+		if strings.Contains("ZX", state) {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "agent child %s still runs (state %s)", pid, state)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

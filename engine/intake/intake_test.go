@@ -197,11 +197,7 @@ func TestIntakeSurvivesConnectionLoss(t *testing.T) {
 	}
 	b := setup(t)
 	const n = 300
-	vm := func(i int) *event.Event {
-		return &event.Event{Version: event.Version, ID: fmt.Sprintf("vm-ev-%d", i), Observer: "c1", Monitor: event.MonitorInstance, SentAt: time.Now(),
-			Notification: event.Notification{Type: event.TypeVM, Hostname: "c1", GeneratedTime: time.Now(),
-				Payload: map[string]string{"event": "LIFECYCLE", "vir_domain_event": "STOPPED_FAILED", "instance_uuid": uuid.NewString()}}}
-	}
+	vm := func(i int) *event.Event { return vmEvent(fmt.Sprintf("vm-ev-%d", i)) }
 	for i := range n / 2 {
 		b.publishEvent(vm(i))
 	}
@@ -212,10 +208,7 @@ func TestIntakeSurvivesConnectionLoss(t *testing.T) {
 	for i := n / 2; i < n; i++ {
 		b.publishEvent(vm(i))
 	}
-	waitFor(t, "all notifications", func() bool { return b.count(`SELECT count(*) FROM notifications`) >= n })
-	waitFor(t, "queue drained", func() bool { return b.queueDepth(b.queue) == 0 })
-	require.Equal(t, n, b.count(`SELECT count(*) FROM notifications`))
-	require.Equal(t, n, b.count(`SELECT count(DISTINCT event_id) FROM notifications`))
+	b.requireAllOnce(n)
 	waitFor(t, "reconnected", func() bool { return b.in.LocalAddr() != "" && b.in.LocalAddr() != local })
 }
 
@@ -248,11 +241,7 @@ func TestIntakeFailsOverToTheNextBroker(t *testing.T) {
 	creds := u.User.Username() + ":" + pass + "@"
 	b := setupURL(t, "rabbit://"+creds+nodeA.Addr()+","+creds+nodeB.Addr()+"/")
 	const n = 100
-	vm := func(i int) *event.Event {
-		return &event.Event{Version: event.Version, ID: fmt.Sprintf("fo-ev-%d", i), Observer: "c1", Monitor: event.MonitorInstance, SentAt: time.Now(),
-			Notification: event.Notification{Type: event.TypeVM, Hostname: "c1", GeneratedTime: time.Now(),
-				Payload: map[string]string{"event": "LIFECYCLE", "vir_domain_event": "STOPPED_FAILED", "instance_uuid": uuid.NewString()}}}
-	}
+	vm := func(i int) *event.Event { return vmEvent(fmt.Sprintf("fo-ev-%d", i)) }
 	for i := range n / 2 {
 		b.publishEvent(vm(i))
 	}
@@ -263,9 +252,23 @@ func TestIntakeFailsOverToTheNextBroker(t *testing.T) {
 	}
 	// Node A refuses connections now: the second half can only arrive
 	// through node B.
-	waitFor(t, "all notifications", func() bool { return b.count(`SELECT count(*) FROM notifications`) >= n })
-	waitFor(t, "queue drained", func() bool { return b.queueDepth(b.queue) == 0 })
-	require.Equal(t, n, b.count(`SELECT count(*) FROM notifications`))
-	require.Equal(t, n, b.count(`SELECT count(DISTINCT event_id) FROM notifications`))
+	b.requireAllOnce(n)
 	require.NoError(t, b.in.Check(context.Background()))
+}
+
+// vmEvent is an instance monitor's STOPPED_FAILED report from c1.
+func vmEvent(id string) *event.Event {
+	return &event.Event{Version: event.Version, ID: id, Observer: "c1", Monitor: event.MonitorInstance, SentAt: time.Now(),
+		Notification: event.Notification{Type: event.TypeVM, Hostname: "c1", GeneratedTime: time.Now(),
+			Payload: map[string]string{"event": "LIFECYCLE", "vir_domain_event": "STOPPED_FAILED", "instance_uuid": uuid.NewString()}}}
+}
+
+// requireAllOnce waits until n notifications are committed and the queue
+// is drained, and checks that each event was committed exactly once.
+func (b *bundle) requireAllOnce(n int) {
+	b.t.Helper()
+	waitFor(b.t, "all notifications", func() bool { return b.count(`SELECT count(*) FROM notifications`) >= n })
+	waitFor(b.t, "queue drained", func() bool { return b.queueDepth(b.queue) == 0 })
+	require.Equal(b.t, n, b.count(`SELECT count(*) FROM notifications`))
+	require.Equal(b.t, n, b.count(`SELECT count(DISTINCT event_id) FROM notifications`))
 }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,50 +15,8 @@ import (
 
 	"github.com/lazarus-ha/lazarus/api"
 	"github.com/lazarus-ha/lazarus/store"
+	"github.com/lazarus-ha/lazarus/store/storetest"
 )
-
-// silentListener accepts TCP connections on 127.0.0.1 and never answers:
-// a database host that is up but whose PostgreSQL hangs.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
-// refusedAddr is a 127.0.0.1 port nothing listens on.
-func refusedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
 
 // lazyStore is a Store whose pool connects on first use to addr.
 func lazyStore(t *testing.T, addr string) *store.Store {
@@ -97,7 +54,7 @@ func serveBounded(t *testing.T, h http.Handler, req *http.Request) *httptest.Res
 // Both must be 503 with Retry-After, within [api] request_timeout.
 func TestDatabaseUnavailable(t *testing.T) {
 	t.Parallel()
-	for name, addr := range map[string]string{"refused": refusedAddr(t), "silent": silentListener(t)} {
+	for name, addr := range map[string]string{"refused": storetest.RefusedAddr(t), "silent": storetest.SilentAddr(t)} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := api.NewRouter(api.Deps{Store: lazyStore(t, addr), Auth: api.NoAuth{}, RequestTimeout: 500 * time.Millisecond})

@@ -101,28 +101,8 @@ func TestServeAnswers(t *testing.T) {
 // [database] connect_timeout.
 func TestServeSilentDatabase(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns []net.Conn
-	accepted := make(chan struct{})
-	go func() {
-		defer close(accepted)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	defer func() {
-		ln.Close()
-		<-accepted
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	path := writeConfig(t, "postgres://lazarus@"+ln.Addr().String()+"/lazarus?sslmode=disable")
+	addr := storetest.SilentAddr(t)
+	path := writeConfig(t, "postgres://lazarus@"+addr+"/lazarus?sslmode=disable")
 	c, err := config.Load(path, "database.connection")
 	require.NoError(t, err)
 	var logs bytes.Buffer

@@ -135,6 +135,29 @@ func (e *env) powerOff(ctx context.Context, t *testing.T, host string) time.Time
 }
 
 // watchActive polls Nova until every server in ids is ACTIVE on a host other
+// haOnly keeps the ids booted with HA_Enabled=True, in boot order.
+func haOnly(ids []string, ha map[string]bool) []string {
+	var out []string
+	for _, id := range ids {
+		if ha[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// cutPower starts scenario r's timeline at the power cut of victim and
+// watches the servers watch become ACTIVE elsewhere; cancel ends the watch
+// (and whatever else runs on wctx).
+func (e *env) cutPower(ctx context.Context, t *testing.T, r *result, prefix string, watch []string) (tl *timeline, wctx context.Context, cancel context.CancelFunc, activeAt <-chan time.Time) {
+	tl = &timeline{}
+	r.tl = tl
+	tl.origin = e.powerOff(ctx, t, victim)
+	tl.add(lPowerOff, tl.origin)
+	wctx, cancel = context.WithCancel(ctx)
+	return tl, wctx, cancel, e.watchActive(wctx, prefix, victim, watch)
+}
+
 // than from with no task, and reports the time it first saw that.
 func (e *env) watchActive(ctx context.Context, prefix, from string, ids []string) <-chan time.Time {
 	ch := make(chan time.Time, 1)
@@ -253,20 +276,10 @@ func (e *env) hostFailure(ctx context.Context, t *testing.T, r *result, name str
 	})
 	ids, ha := e.bootServers(ctx, t, prefix, victim, n)
 	logf("%d servers ACTIVE on %s, %d with HA_Enabled=True", n, victim, n/2)
-	var haIDs []string
-	for _, id := range ids {
-		if ha[id] {
-			haIDs = append(haIDs, id)
-		}
-	}
+	haIDs := haOnly(ids, ha)
 
-	tl := &timeline{}
-	r.tl = tl
-	tl.origin = e.powerOff(ctx, t, victim)
-	tl.add(lPowerOff, tl.origin)
-	wctx, cancel := context.WithCancel(ctx)
+	tl, _, cancel, activeAt := e.cutPower(ctx, t, r, prefix, haIDs)
 	defer cancel()
-	activeAt := e.watchActive(wctx, prefix, victim, haIDs)
 	notif, posted := e.postHostFailure(ctx, t, victim)
 	tl.add(lPosted, posted)
 
@@ -356,12 +369,7 @@ func (e *env) bmcUnreachable(ctx context.Context, t *testing.T, r *result) {
 		e.restoreHost(ctx, t, victim)
 	})
 	ids, ha := e.bootServers(ctx, t, prefix, victim, 2)
-	var haIDs []string
-	for _, id := range ids {
-		if ha[id] {
-			haIDs = append(haIDs, id)
-		}
-	}
+	haIDs := haOnly(ids, ha)
 	computePID, err := e.pidFromFile(victim)
 	require.NoError(t, err)
 
@@ -499,19 +507,9 @@ func (e *env) reservedHost(ctx context.Context, t *testing.T, r *result) {
 	// Booted while compute-3 is disabled: the scheduler cannot use it, the
 	// servers are pinned to compute-1 anyway.
 	ids, ha := e.bootServers(ctx, t, prefix, victim, 4)
-	var haIDs []string
-	for _, id := range ids {
-		if ha[id] {
-			haIDs = append(haIDs, id)
-		}
-	}
-	tl := &timeline{}
-	r.tl = tl
-	tl.origin = e.powerOff(ctx, t, victim)
-	tl.add(lPowerOff, tl.origin)
-	wctx, cancel := context.WithCancel(ctx)
+	haIDs := haOnly(ids, ha)
+	tl, _, cancel, activeAt := e.cutPower(ctx, t, r, prefix, haIDs)
 	defer cancel()
-	activeAt := e.watchActive(wctx, prefix, victim, haIDs)
 	notif, posted := e.postHostFailure(ctx, t, victim)
 	tl.add(lPosted, posted)
 	final := e.waitStatus(ctx, t, notif.NotificationUUID, 5*time.Minute, "finished")

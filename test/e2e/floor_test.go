@@ -37,13 +37,8 @@ func (e *env) novaFloor(ctx context.Context, t *testing.T, r *result) {
 	ids, _ := e.bootServers(ctx, t, prefix, victim, floorServers)
 	logf("%d servers ACTIVE on %s for the Nova floor", len(ids), victim)
 
-	tl := &timeline{}
-	r.tl = tl
-	tl.origin = e.powerOff(ctx, t, victim)
-	tl.add(lPowerOff, tl.origin)
-	wctx, cancel := context.WithCancel(ctx)
+	tl, _, cancel, activeAt := e.cutPower(ctx, t, r, prefix, ids)
 	defer cancel()
-	activeAt := e.watchActive(wctx, prefix, victim, ids)
 
 	svc, err := e.service(ctx, victim)
 	require.NoError(t, err)

@@ -186,18 +186,8 @@ func (e *env) modernFailure(ctx context.Context, t *testing.T, r *result, name s
 		e.restoreHost(ctx, t, victim)
 	})
 	ids, ha := e.bootServersWith(ctx, t, prefix, victim, n, extra)
-	var haIDs []string
-	for _, id := range ids {
-		if ha[id] {
-			haIDs = append(haIDs, id)
-		}
-	}
-	tl := &timeline{}
-	r.tl = tl
-	tl.origin = e.powerOff(ctx, t, victim)
-	tl.add(lPowerOff, tl.origin)
-	wctx, cancel := context.WithCancel(ctx)
-	activeAt := e.watchActive(wctx, prefix, victim, haIDs)
+	haIDs := haOnly(ids, ha)
+	tl, wctx, cancel, activeAt := e.cutPower(ctx, t, r, prefix, haIDs)
 	locks := e.lockWatch(wctx, haIDs)
 	notif, posted := e.postHostFailure(ctx, t, victim)
 	tl.add(lPosted, posted)

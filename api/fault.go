@@ -68,7 +68,17 @@ func WriteJSON(w http.ResponseWriter, v *Version, code int, body any) {
 	writeBody(w, code, body)
 }
 
+// encodedJSON is a body appendPyJSON has already encoded (a cached
+// response); writeBody sends it as it is.
+type encodedJSON []byte
+
 func writeBody(w http.ResponseWriter, code int, body any) {
+	if data, ok := body.(encodedJSON); ok {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(code)
+		_, _ = w.Write(data)
+		return
+	}
 	out := outBuffers.Get().(*[]byte)
 	defer outBuffers.Put(out)
 	data, err := appendPyJSON((*out)[:0], body)

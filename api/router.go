@@ -66,6 +66,8 @@ type Deps struct {
 type API struct {
 	Deps
 	metrics *metrics
+	// segmentLists keeps encoded GET /v1/segments bodies (api/segments.go).
+	segmentLists segmentListCache
 }
 
 // NewRouter returns the HTTP handler of lazarus-api: the version

@@ -1,7 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 
@@ -23,15 +27,107 @@ func (a *API) segmentList(rq *Request) (int, any, error) {
 	p.RecoveryMethod, _ = lastParam(q, "recovery_method")
 	p.ServiceType, _ = lastParam(q, "service_type")
 	p.Enabled, _ = lastParam(q, "enabled")
-	segs, err := a.Store.SegmentList(rq.Context(), p)
+	if p.Limit == 0 {
+		// Nothing to list: the store answers without asking the database.
+		segs, err := a.Store.SegmentList(rq.Context(), p)
+		if err != nil {
+			return 0, nil, storeError(err)
+		}
+		return http.StatusOK, segmentListBody(segs), nil
+	}
+	// The encoded list is kept under the digest of the segments table it
+	// was read from; one cheap query tells whether the table is still in
+	// that state, here or in any other replica's writes.
+	key := segmentListKey(p)
+	digest, err := a.Store.SegmentListDigest(rq.Context())
 	if err != nil {
 		return 0, nil, storeError(err)
 	}
+	if body := a.segmentLists.get(key, digest); body != nil {
+		return http.StatusOK, body, nil
+	}
+	segs, digest, err := a.Store.SegmentListWithDigest(rq.Context(), p)
+	if err != nil {
+		return 0, nil, storeError(err)
+	}
+	body, err := pyJSON(segmentListBody(segs))
+	if err != nil {
+		return 0, nil, err
+	}
+	a.segmentLists.put(key, digest, body)
+	return http.StatusOK, encodedJSON(body), nil
+}
+
+func segmentListBody(segs []*store.Segment) map[string]any {
 	out := make([]*segmentView, 0, len(segs))
 	for _, s := range segs {
 		out = append(out, viewSegment(s))
 	}
-	return http.StatusOK, map[string]any{"segments": out}, nil
+	return map[string]any{"segments": out}
+}
+
+// segmentListKey names a list request: every parameter the store reads.
+func segmentListKey(p *store.SegmentListParams) string {
+	var b strings.Builder
+	opt := func(s *string) {
+		if s == nil {
+			b.WriteString("-")
+		} else {
+			b.WriteString(strconv.Quote(*s))
+		}
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(&b, "%d %q %q ", p.Limit, p.SortKeys, p.SortDirs)
+	if p.Marker != nil {
+		fmt.Fprintf(&b, "%d ", *p.Marker)
+	} else {
+		b.WriteString("- ")
+	}
+	opt(p.RecoveryMethod)
+	opt(p.ServiceType)
+	opt(p.Enabled)
+	return b.String()
+}
+
+// segmentListCache keeps encoded segment lists, each under its request's
+// key with the digest of the table state it was read from (a few keys:
+// the lists clients really ask for; any other request still works, it
+// only displaces one).
+type segmentListCache struct {
+	mu      sync.Mutex
+	entries map[string]segmentListEntry
+}
+
+type segmentListEntry struct {
+	digest string
+	body   encodedJSON
+}
+
+const segmentListCacheKeys = 16
+
+// get returns the body kept for key if it was read under digest.
+func (c *segmentListCache) get(key, digest string) encodedJSON {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && e.digest == digest {
+		return e.body
+	}
+	return nil
+}
+
+func (c *segmentListCache) put(key, digest string, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = make(map[string]segmentListEntry, segmentListCacheKeys)
+	}
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= segmentListCacheKeys {
+		for k := range c.entries {
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[key] = segmentListEntry{digest: digest, body: body}
 }
 
 func (a *API) segmentShow(rq *Request) (int, any, error) {

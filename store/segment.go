@@ -122,6 +122,14 @@ type SegmentListParams struct {
 
 // SegmentList returns the live segments matching p.
 func (s *Store) SegmentList(ctx context.Context, p *SegmentListParams) ([]*Segment, error) {
+	q, err := segmentListQuery(p)
+	if err != nil {
+		return nil, err
+	}
+	return listRows(ctx, s, q, p.ListParams, segmentSelect, "segments t", scanSegment)
+}
+
+func segmentListQuery(p *SegmentListParams) (*listQuery, error) {
 	q := &listQuery{table: "segments", columns: segmentColumns}
 	if p.RecoveryMethod != nil {
 		q.where = append(q.where, "t.recovery_method = "+q.arg(*p.RecoveryMethod))
@@ -136,7 +144,7 @@ func (s *Store) SegmentList(ctx context.Context, p *SegmentListParams) ([]*Segme
 		}
 		q.where = append(q.where, "t.enabled = "+q.arg(b))
 	}
-	return listRows(ctx, s, q, p.ListParams, segmentSelect, "segments t", scanSegment)
+	return q, nil
 }
 
 // pgBool parses a boolean the way PostgreSQL's boolin does.

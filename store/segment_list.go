@@ -176,47 +176,60 @@ type querier2 interface {
 // listRows runs a list query in a read-only transaction (so the marker
 // check and the page see one snapshot) and collects rows with scan.
 func listRows[T any](ctx context.Context, s *Store, q *listQuery, p ListParams, selectList, from string, scan func(pgx.Row) (T, error)) ([]T, error) {
-	out := []T{}
 	if p.Limit == 0 {
 		// Masakari: with limit 0 there is nothing to return, so the
 		// database is not asked (and a bad sort or marker goes unnoticed).
-		return out, nil
+		return []T{}, nil
 	}
-	collect := func(q2 querier2, sql string, args []any) error {
-		rows, err := q2.Query(ctx, sql, args...)
-		if err != nil {
-			return fmt.Errorf("query %s: %w", q.table, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := scan(rows)
-			if err != nil {
-				return fmt.Errorf("scan %s: %w", q.table, err)
-			}
-			out = append(out, v)
-		}
-		return rows.Err()
-	}
-	var err error
 	if p.Marker == nil {
 		// One statement is its own snapshot: no transaction needed.
-		sql, args, berr := q.build(ctx, nil, p, selectList, from)
-		if berr != nil {
-			return nil, berr
+		sql, args, err := q.build(ctx, nil, p, selectList, from)
+		if err != nil {
+			return nil, err
 		}
-		err = collect(s.pool, sql, args)
-	} else {
-		// The marker check and the page must see one snapshot.
-		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-			sql, args, err := q.build(ctx, tx, p, selectList, from)
-			if err != nil {
-				return err
-			}
-			return collect(tx, sql, args)
-		})
+		return collectRows(ctx, s.pool, q.table, sql, args, scan)
 	}
+	// The marker check and the page must see one snapshot.
+	var out []T
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		var err error
+		out, err = listRowsTx(ctx, tx, q, p, selectList, from, scan)
+		return err
+	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// listRowsTx runs a list query in tx, a transaction of the caller's.
+func listRowsTx[T any](ctx context.Context, tx pgx.Tx, q *listQuery, p ListParams, selectList, from string, scan func(pgx.Row) (T, error)) ([]T, error) {
+	if p.Limit == 0 {
+		return []T{}, nil
+	}
+	sql, args, err := q.build(ctx, tx, p, selectList, from)
+	if err != nil {
+		return nil, err
+	}
+	return collectRows(ctx, tx, q.table, sql, args, scan)
+}
+
+func collectRows[T any](ctx context.Context, q2 querier2, table, sql string, args []any, scan func(pgx.Row) (T, error)) ([]T, error) {
+	rows, err := q2.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", table, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query %s: %w", table, err)
 	}
 	return out, nil
 }

@@ -39,6 +39,10 @@ import (
 // on the same cores either way. It
 // prints req/s, p50 and p99 latency and the API's peak RSS after each row.
 // LAZARUS_BENCH_ROWS=text runs only the rows whose "name cN" contains it.
+// LAZARUS_BENCH_TAGS are build tags for the API binary: with "pprof" and
+// LAZARUS_PPROF=127.0.0.1:6060 it serves net/http/pprof there (pprof.go),
+// e.g. go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10
+// while a long row (LAZARUS_BENCH_SECONDS=30) runs.
 func BenchmarkAPIKeystone(b *testing.B) {
 	ctx := context.Background()
 	secs := 5.0
@@ -340,7 +344,7 @@ type apiProc struct {
 func startAPI(b *testing.B, dbURL, keystoneURL string) *apiProc {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "lazarus-api")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", os.Getenv("LAZARUS_BENCH_TAGS"), "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v: %s", err, out)
 	}
 	conf := filepath.Join(dir, "lazarus.conf")
@@ -382,8 +386,12 @@ password = secret
 			}
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "lazarus-api listening" {
 				addr <- line.Addr
+				break
 			}
 		}
+		// The access log, a line per request, is read and dropped
+		// without parsing: this process shares the cores with the API.
+		_, _ = io.Copy(io.Discard, stderr)
 	}()
 	select {
 	case a := <-addr:

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lazarus-ha/lazarus/cmd/lazarus/internal/cliff"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/fencedevices"
 )
 
 // Fence devices are a Lazarus extension; their columns are whatever the API
@@ -22,10 +22,6 @@ func (a *app) fenceDeviceCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "fence-device", Short: "Fence devices of a host (Lazarus extension)"}
 	cmd.AddCommand(a.fenceList(), a.fenceShow(), a.fenceCreate(), a.fenceUpdate(), a.fenceDelete(), a.fenceConfirm())
 	return cmd
-}
-
-func fenceURL(c *api, seg, host string, more ...string) string {
-	return c.client.ServiceURL(append([]string{"segments", seg, "hosts", host, "fence_devices"}, more...)...)
 }
 
 func (a *app) fenceList() *cobra.Command {
@@ -39,7 +35,7 @@ func (a *app) fenceList() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items, err := c.list(cmd.Context(), fenceURL(c, seg, host), fenceDeviceDef, listQuery{})
+		items, err := c.list(cmd.Context(), fencedevices.List(c.client, seg, host), fenceDeviceDef.resourcesKey)
 		if err != nil {
 			return err
 		}
@@ -74,7 +70,7 @@ func (a *app) fenceShow() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		d, err := c.fetch(cmd.Context(), fenceURL(c, seg, host, args[2]), fenceDeviceDef, args[2])
+		d, err := c.fetch(fencedevices.Get(cmd.Context(), c.client, seg, host, args[2]).Result, fenceDeviceDef, args[2])
 		if isNotFound(err) {
 			return cmdErrorf("Fence device is not found: %s", args[2])
 		}
@@ -132,7 +128,7 @@ func (a *app) readPassword(path string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-func (a *app) fenceBody(cmd *cobra.Command, ff *fenceFlags, all bool) (*cliff.Map, error) {
+func (a *app) fenceBody(cmd *cobra.Command, ff *fenceFlags, all bool) (body, error) {
 	m := cliff.NewMap()
 	ch := func(name string) bool { return all || cmd.Flags().Changed(name) }
 	if ch("level") {
@@ -153,7 +149,7 @@ func (a *app) fenceBody(cmd *cobra.Command, ff *fenceFlags, all bool) (*cliff.Ma
 	if cmd.Flags().Changed("password-file") {
 		pw, err := a.readPassword(ff.passwordFile)
 		if err != nil {
-			return nil, err
+			return body{}, err
 		}
 		m.Set("password", pw)
 	}
@@ -165,13 +161,13 @@ func (a *app) fenceBody(cmd *cobra.Command, ff *fenceFlags, all bool) (*cliff.Ma
 		for _, o := range ff.options {
 			k, v, ok := strings.Cut(o, "=")
 			if !ok {
-				return nil, cmdErrorf("Malformed option(%s). Use the key=value format.", o)
+				return body{}, cmdErrorf("Malformed option(%s). Use the key=value format.", o)
 			}
 			opts.Set(k, v)
 		}
 		m.Set("options", opts)
 	}
-	return m, nil
+	return body{"fence_device", m}, nil
 }
 
 func (a *app) fenceCreate() *cobra.Command {
@@ -193,12 +189,10 @@ func (a *app) fenceCreate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		v, err := c.request(cmd.Context(), http.MethodPost, fenceURL(c, seg, host), wrapBody("fence_device", body),
-			http.StatusOK, http.StatusCreated, http.StatusAccepted)
+		d, err := c.decode(fencedevices.Create(cmd.Context(), c.client, seg, host, body).Result, "fence_device")
 		if err != nil {
 			return err
 		}
-		d, _ := unwrap(v, "fence_device")
 		return a.emitFence(of, d)
 	}
 	return cmd
@@ -225,14 +219,13 @@ func (a *app) fenceUpdate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		v, err := c.request(cmd.Context(), http.MethodPut, fenceURL(c, seg, host, args[2]), wrapBody("fence_device", body), http.StatusOK)
+		d, err := c.decode(fencedevices.Update(cmd.Context(), c.client, seg, host, args[2], body).Result, "fence_device")
 		if isNotFound(err) {
 			return cmdErrorf("No FenceDevice found for %s", args[2])
 		}
 		if err != nil {
 			return err
 		}
-		d, _ := unwrap(v, "fence_device")
 		return a.emitFence(of, d)
 	}
 	return cmd
@@ -245,8 +238,7 @@ func (a *app) fenceDelete() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if _, err := c.request(cmd.Context(), http.MethodDelete, fenceURL(c, seg, host, args[2]), nil,
-			http.StatusOK, http.StatusAccepted, http.StatusNoContent); err != nil {
+		if err := c.translate(fencedevices.Delete(cmd.Context(), c.client, seg, host, args[2]).Err); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.io.out, "Fence device deleted: %s\n", args[2])
@@ -269,16 +261,14 @@ func (a *app) fenceConfirm() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		body := cliff.NewMap()
+		m := cliff.NewMap()
 		if comment != "" {
-			body.Set("comment", comment)
+			m.Set("comment", comment)
 		}
-		v, err := c.request(cmd.Context(), http.MethodPost, c.client.ServiceURL("segments", seg, "hosts", host, "fence_confirm"),
-			wrapBody("fence_confirm", body), http.StatusOK, http.StatusCreated)
+		conf, err := c.decode(fencedevices.Confirm(cmd.Context(), c.client, seg, host, body{"fence_confirm", m}).Result, "fence_confirmation")
 		if err != nil {
 			return err
 		}
-		conf, _ := unwrap(v, "fence_confirmation")
 		return a.emitFence(of, conf)
 	}
 	return cmd

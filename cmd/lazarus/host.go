@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lazarus-ha/lazarus/cmd/lazarus/internal/cliff"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/hosts"
 )
 
 var hostShowColumns = []string{"created_at", "updated_at", "uuid", "name", "type", "control_attributes", "reserved",
@@ -39,7 +39,11 @@ func (a *app) hostList() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items, err := c.list(cmd.Context(), c.client.ServiceURL("segments", seg, "hosts"), hostDef, q)
+		opts, err := hostDef.opts(q)
+		if err != nil {
+			return err
+		}
+		items, err := c.list(cmd.Context(), hosts.List(c.client, seg, opts), hostDef.resourcesKey)
 		if err != nil {
 			return err
 		}
@@ -57,7 +61,7 @@ func (a *app) hostList() *cobra.Command {
 
 // showHost is masakariclient's _show_host.
 func (a *app) showHost(cmd *cobra.Command, c *api, of *outputFlags, segment, uuid string) error {
-	h, err := c.fetch(cmd.Context(), c.client.ServiceURL("segments", segment, "hosts", uuid), hostDef, uuid)
+	h, err := c.fetch(hosts.Get(cmd.Context(), c.client, segment, uuid).Result, hostDef, uuid)
 	if isNotFound(err) {
 		return cmdErrorf("Segment host is not found: %s", uuid)
 	}
@@ -110,7 +114,7 @@ func (a *app) hostShow() *cobra.Command {
 // hostBody holds what openstacksdk sends for a host: the attributes given,
 // reserved and on_maintenance as the strings "True"/"False" (masakariclient
 // passes them on unparsed).
-func hostBody(cmd *cobra.Command, vals map[string]*string, order []string) *cliff.Map {
+func hostBody(cmd *cobra.Command, vals map[string]*string, order []string) body {
 	m := cliff.NewMap()
 	for _, k := range order {
 		v := vals[k]
@@ -122,7 +126,7 @@ func hostBody(cmd *cobra.Command, vals map[string]*string, order []string) *clif
 		}
 		m.Set(k, *v)
 	}
-	return m
+	return body{"host", m}
 }
 
 var hostAttrOrder = []string{"name", "type", "control_attributes", "reserved", "on_maintenance"}
@@ -151,12 +155,10 @@ func (a *app) hostCreate() *cobra.Command {
 		}
 		body := hostBody(cmd, map[string]*string{"name": &args[0], "type": &args[1], "control_attributes": &args[2],
 			"reserved": &reserved, "on_maintenance": &maint}, hostAttrOrder)
-		v, err := c.request(cmd.Context(), http.MethodPost, c.client.ServiceURL("segments", seg, "hosts"), wrapBody("host", body),
-			http.StatusOK, http.StatusCreated, http.StatusAccepted)
+		h, err := c.decode(hosts.Create(cmd.Context(), c.client, seg, body).Result, "host")
 		if err != nil {
 			return err
 		}
-		h, _ := unwrap(v, "host")
 		return a.showHost(cmd, c, of, seg, cliff.Str(attr(h, "uuid")))
 	}
 	return cmd
@@ -199,8 +201,8 @@ func (a *app) hostUpdate() *cobra.Command {
 		}
 		body := hostBody(cmd, map[string]*string{"name": &name, "type": &typ, "control_attributes": &ctrl,
 			"reserved": &reserved, "on_maintenance": &maint}, hostAttrOrder)
-		if len(body.Keys) > 0 {
-			_, err = c.request(cmd.Context(), http.MethodPut, c.client.ServiceURL("segments", seg, "hosts", host), wrapBody("host", body), http.StatusOK)
+		if len(body.m.Keys) > 0 {
+			_, err = c.decode(hosts.Update(cmd.Context(), c.client, seg, host, body).Result, "host")
 			if isNotFound(err) {
 				return cmdErrorf("No Host found for %s", host)
 			}
@@ -220,8 +222,7 @@ func (a *app) hostDelete() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if _, err := c.request(cmd.Context(), http.MethodDelete, c.client.ServiceURL("segments", seg, "hosts", host), nil,
-			http.StatusOK, http.StatusAccepted, http.StatusNoContent); err != nil {
+		if err := c.translate(hosts.Delete(cmd.Context(), c.client, seg, host).Err); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.io.out, "Host deleted: %s\n", args[1])

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lazarus-ha/lazarus/cmd/lazarus/internal/cliff"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/notifications"
 )
 
 func (a *app) notificationCommand() *cobra.Command {
@@ -33,7 +33,11 @@ func (a *app) notificationList() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items, err := c.list(cmd.Context(), c.client.ServiceURL("notifications"), notificationDef, q)
+		opts, err := notificationDef.opts(q)
+		if err != nil {
+			return err
+		}
+		items, err := c.list(cmd.Context(), notifications.List(c.client, opts), notificationDef.resourcesKey)
 		if err != nil {
 			return err
 		}
@@ -98,7 +102,7 @@ func (a *app) notificationColumns() []string {
 }
 
 func (a *app) fetchNotification(cmd *cobra.Command, c *api, uuid string) (*cliff.Map, error) {
-	n, err := c.fetch(cmd.Context(), c.client.ServiceURL("notifications", uuid), notificationDef, uuid)
+	n, err := c.fetch(notifications.Get(cmd.Context(), c.client, uuid).Result, notificationDef, uuid)
 	if isNotFound(err) {
 		return nil, cmdErrorf("Notification not found: %s", uuid)
 	}
@@ -170,17 +174,17 @@ func (a *app) notificationCreate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		body := cliff.NewMap()
-		body.Set("type", args[0])
-		body.Set("hostname", args[1])
-		body.Set("generated_time", args[2])
-		body.Set("payload", payload)
-		v, err := c.request(cmd.Context(), http.MethodPost, c.client.ServiceURL("notifications"), wrapBody("notification", body),
-			http.StatusOK, http.StatusCreated, http.StatusAccepted)
+		// The payload goes as typed (any JSON value, keys in order), as
+		// masakariclient passes json.loads' result on.
+		m := cliff.NewMap()
+		m.Set("type", args[0])
+		m.Set("hostname", args[1])
+		m.Set("generated_time", args[2])
+		m.Set("payload", payload)
+		n, err := c.decode(notifications.Create(cmd.Context(), c.client, body{"notification", m}).Result, "notification")
 		if err != nil {
 			return err
 		}
-		n, _ := unwrap(v, "notification")
 		return a.showNotification(cmd, c, of, cliff.Str(attr(n, "notification_uuid")))
 	}
 	return cmd

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lazarus-ha/lazarus/cmd/lazarus/internal/cliff"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/segments"
 )
 
 var recoveryMethods = []string{"auto", "reserved_host", "auto_priority", "rh_priority"}
@@ -51,7 +51,11 @@ func (a *app) segmentList() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items, err := c.list(cmd.Context(), c.client.ServiceURL("segments"), segmentDef, q)
+		opts, err := segmentDef.opts(q)
+		if err != nil {
+			return err
+		}
+		items, err := c.list(cmd.Context(), segments.List(c.client, opts), segmentDef.resourcesKey)
 		if err != nil {
 			return err
 		}
@@ -69,7 +73,7 @@ func (a *app) segmentList() *cobra.Command {
 
 // showSegment is masakariclient's _show_segment.
 func (a *app) showSegment(cmd *cobra.Command, c *api, of *outputFlags, uuid string) error {
-	seg, err := c.fetch(cmd.Context(), c.client.ServiceURL("segments", uuid), segmentDef, uuid)
+	seg, err := c.fetch(segments.Get(cmd.Context(), c.client, uuid).Result, segmentDef, uuid)
 	if isNotFound(err) {
 		return cmdErrorf("Segment is not found: %s", uuid)
 	}
@@ -120,7 +124,7 @@ func strictBool(s string) (bool, error) {
 
 // segmentBody is the PUT/POST body openstacksdk sends: only the attributes
 // given, is_enabled as "enabled".
-func (a *app) segmentBody(cmd *cobra.Command, name, recovery, serviceType, description, isEnabled *string) (*cliff.Map, error) {
+func (a *app) segmentBody(cmd *cobra.Command, name, recovery, serviceType, description, isEnabled *string) (body, error) {
 	m := cliff.NewMap()
 	set := func(k string, v *string, flag string) {
 		if v != nil && (flag == "" || cmd.Flags().Changed(flag)) {
@@ -134,11 +138,11 @@ func (a *app) segmentBody(cmd *cobra.Command, name, recovery, serviceType, descr
 	if a.atLeast("1.2") && cmd.Flags().Changed("is_enabled") {
 		b, err := strictBool(*isEnabled)
 		if err != nil {
-			return nil, err
+			return body{}, err
 		}
 		m.Set("enabled", b)
 	}
-	return m, nil
+	return body{"segment", m}, nil
 }
 
 // The create command takes these as positionals (always set); update takes
@@ -186,12 +190,10 @@ func (a *app) segmentCreate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		v, err := c.request(cmd.Context(), http.MethodPost, c.client.ServiceURL("segments"), wrapBody("segment", body),
-			http.StatusOK, http.StatusCreated, http.StatusAccepted)
+		seg, err := c.decode(segments.Create(cmd.Context(), c.client, body).Result, "segment")
 		if err != nil {
 			return err
 		}
-		seg, _ := unwrap(v, "segment")
 		return a.showSegment(cmd, c, of, cliff.Str(attr(seg, "uuid")))
 	}
 	return cmd
@@ -228,9 +230,9 @@ func (a *app) segmentUpdate() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if len(body.Keys) > 0 {
+		if len(body.m.Keys) > 0 {
 			// openstacksdk's commit sends nothing when nothing changed.
-			_, err = c.request(cmd.Context(), http.MethodPut, c.client.ServiceURL("segments", uuid), wrapBody("segment", body), http.StatusOK)
+			_, err = c.decode(segments.Update(cmd.Context(), c.client, uuid, body).Result, "segment")
 			if isNotFound(err) {
 				return cmdErrorf("No Segment found for %s", uuid)
 			}
@@ -254,8 +256,7 @@ func (a *app) segmentDelete() *cobra.Command {
 			// masakariclient prints each failure on stdout and goes on.
 			uuid, err := c.uuidByName(cmd.Context(), sid, "")
 			if err == nil {
-				_, err = c.request(cmd.Context(), http.MethodDelete, c.client.ServiceURL("segments", uuid), nil,
-					http.StatusOK, http.StatusAccepted, http.StatusNoContent)
+				err = c.translate(segments.Delete(cmd.Context(), c.client, uuid).Err)
 			}
 			if err != nil {
 				fmt.Fprintln(a.io.out, err)
@@ -266,9 +267,4 @@ func (a *app) segmentDelete() *cobra.Command {
 		return nil
 	}
 	return cmd
-}
-
-// wrapBody is {"<key>": body}.
-func wrapBody(key string, body *cliff.Map) map[string]any {
-	return map[string]any{key: orderedJSON{body}}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lazarus-ha/lazarus/cmd/lazarus/internal/cliff"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/vmoves"
 )
 
 // VMove columns follow python-masakariclient master's `notification vmove`
@@ -43,7 +44,11 @@ func (a *app) vmoveList() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items, err := c.list(cmd.Context(), c.client.ServiceURL("notifications", args[0], "vmoves"), vmoveDef, q)
+		opts, err := vmoveDef.opts(q)
+		if err != nil {
+			return err
+		}
+		items, err := c.list(cmd.Context(), vmoves.List(c.client, args[0], opts), vmoveDef.resourcesKey)
 		if err != nil {
 			return err
 		}
@@ -70,7 +75,7 @@ func (a *app) vmoveShow() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		v, err := c.fetch(cmd.Context(), c.client.ServiceURL("notifications", args[0], "vmoves", args[1]), vmoveDef, args[1])
+		v, err := c.fetch(vmoves.Get(cmd.Context(), c.client, args[0], args[1]).Result, vmoveDef, args[1])
 		if isNotFound(err) {
 			return cmdErrorf("VMove is not found: %s", args[1])
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lazarus-ha/lazarus/cmd/lazarus/internal/cliff"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/vmoves"
 )
 
 // Exit statuses of `notification show --wait`.
@@ -79,7 +80,7 @@ func (a *app) waitNotification(cmd *cobra.Command, c *api, of *outputFlags, uuid
 			}
 		}
 		if movesOK && cliff.Str(attr(n, "type")) == "COMPUTE_HOST" {
-			moves, err := poll.list(ctx, poll.client.ServiceURL("notifications", uuid, "vmoves"), vmoveDef, listQuery{})
+			moves, err := poll.list(ctx, vmoves.List(poll.client, uuid, nil), vmoveDef.resourcesKey)
 			if err != nil {
 				// An API without 1.3 has no moves to show; keep following the rest.
 				movesOK = false

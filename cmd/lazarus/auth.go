@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/config"
 	"github.com/spf13/pflag"
 
 	v1 "github.com/lazarus-ha/lazarus/openstack/instanceha/v1"
@@ -134,13 +135,6 @@ type settings struct {
 	insecure                                                 bool
 }
 
-func strOf(m map[string]any, k string) string {
-	if v, ok := m[k]; ok && v != nil {
-		return fmt.Sprint(v)
-	}
-	return ""
-}
-
 // resolve merges clouds.yaml (when --os-cloud or OS_CLOUD names a cloud)
 // with the options, which win where set.
 func (a *app) resolve() (settings, error) {
@@ -159,21 +153,18 @@ func (a *app) resolve() (settings, error) {
 		if err != nil {
 			return s, err
 		}
-		au := c.Auth
+		au := c.AuthInfo
 		s = settings{
-			authType: c.AuthType, authURL: strOf(au, "auth_url"), endpoint: c.InstanceHAEndpoint,
-			username: strOf(au, "username"), userID: strOf(au, "user_id"), password: strOf(au, "password"),
-			projectName:    firstNonEmpty(strOf(au, "project_name"), strOf(au, "tenant_name")),
-			projectID:      firstNonEmpty(strOf(au, "project_id"), strOf(au, "tenant_id")),
-			userDomainName: strOf(au, "user_domain_name"), userDomainID: strOf(au, "user_domain_id"),
-			projectDomainName: strOf(au, "project_domain_name"), projectDomainID: strOf(au, "project_domain_id"),
-			domainName: strOf(au, "domain_name"), domainID: strOf(au, "domain_id"),
-			token: strOf(au, "token"), appCredID: strOf(au, "application_credential_id"),
-			appCredName: strOf(au, "application_credential_name"), appCredSecret: strOf(au, "application_credential_secret"),
-			regionName: c.RegionName, iface: c.Interface, cacert: c.CACert, cert: c.Cert, key: c.Key,
-		}
-		if e := strOf(au, "endpoint"); e != "" && s.endpoint == "" {
-			s.endpoint = e
+			authType: string(c.AuthType), authURL: au.AuthURL, endpoint: cmp.Or(c.InstanceHAEndpoint, c.AuthEndpoint),
+			username: au.Username, userID: au.UserID, password: au.Password,
+			projectName: cmp.Or(au.ProjectName, c.TenantName), projectID: cmp.Or(au.ProjectID, c.TenantID),
+			userDomainName: au.UserDomainName, userDomainID: au.UserDomainID,
+			projectDomainName: au.ProjectDomainName, projectDomainID: au.ProjectDomainID,
+			domainName: au.DomainName, domainID: au.DomainID,
+			token: au.Token, appCredID: au.ApplicationCredentialID,
+			appCredName: au.ApplicationCredentialName, appCredSecret: au.ApplicationCredentialSecret,
+			regionName: c.RegionName, iface: cmp.Or(c.EndpointType, c.Interface),
+			cacert: c.CACertFile, cert: c.ClientCertFile, key: c.ClientKeyFile,
 		}
 		if c.Verify != nil && !*c.Verify {
 			s.insecure = true
@@ -237,15 +228,6 @@ func (a *app) resolve() (settings, error) {
 		s.iface = "public"
 	}
 	return s, nil
-}
-
-func firstNonEmpty(v ...string) string {
-	for _, s := range v {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // availability maps --os-interface (public, publicURL, …) to gophercloud's.
@@ -366,12 +348,8 @@ func connectAPI(ctx context.Context, a *app) (*api, error) {
 	if err != nil {
 		return nil, err
 	}
-	provider, err := openstack.NewClient(ao.IdentityEndpoint)
+	provider, err := config.NewProviderClient(ctx, ao, config.WithHTTPClient(*hc))
 	if err != nil {
-		return nil, cmdErrorf("%s", err)
-	}
-	provider.HTTPClient = *hc
-	if err := openstack.Authenticate(ctx, provider, ao); err != nil {
 		return nil, authError(err, ao.IdentityEndpoint)
 	}
 	var c *gophercloud.ServiceClient

@@ -21,4 +21,11 @@
 // Authentication follows the openstack CLI: OS_* variables, clouds.yaml
 // with --os-cloud, password, token and application-credential auth, and
 // --os-auth-type none --os-endpoint URL for development setups.
+//
+// Every request goes through openstack/instanceha/v1, the typed client of
+// the API; this command adds openstacksdk's behaviour where the output
+// depends on it (query order and validation, paging, error wording, the
+// server's key order), in client.go and body.go. clouds.yaml is read with
+// gophercloud's schema (openstack/config/clouds) and Keystone is gophercloud's
+// (openstack/config).
 package main

@@ -1,19 +1,20 @@
 package publish
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/config"
+
 	"github.com/lazarus-ha/lazarus/monitors/event"
+	v1 "github.com/lazarus-ha/lazarus/openstack/instanceha/v1"
+	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/notifications"
 )
 
 // APIConfig configures an APISender.
@@ -45,18 +46,20 @@ type APIConfig struct {
 // APISender posts events to a Masakari-compatible POST /v1/notifications,
 // the way masakari-monitors do: 2xx is delivered, 409 means the API already
 // knows the notification (also delivered), anything else is retried.
+//
+// It talks through openstack/instanceha/v1 on a gophercloud client: the
+// Keystone token is kept and, when the API answers 401 (expired or
+// revoked), gophercloud authenticates again and repeats the request once.
 type APISender struct {
-	cfg    APIConfig
-	log    *slog.Logger
-	client *http.Client
+	cfg APIConfig
+	log *slog.Logger
 
-	mu       sync.Mutex
-	token    string
-	expires  time.Time
-	endpoint string
+	mu     sync.Mutex
+	client *gophercloud.ServiceClient // nil until the first connect succeeds
 }
 
-// NewAPISender returns an APISender.
+// NewAPISender returns an APISender. It connects (and authenticates) on the
+// first Send, so a monitor starts while Keystone is down.
 func NewAPISender(cfg APIConfig, log *slog.Logger) *APISender {
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = 10 * time.Second
@@ -67,8 +70,7 @@ func NewAPISender(cfg APIConfig, log *slog.Logger) *APISender {
 	if cfg.Interface == "" {
 		cfg.Interface = "public"
 	}
-	return &APISender{cfg: cfg, log: log, client: &http.Client{Timeout: cfg.Timeout},
-		endpoint: strings.TrimRight(cfg.Endpoint, "/")}
+	return &APISender{cfg: cfg, log: log}
 }
 
 // masakariTime is how masakari-monitors encode generated_time: a naive UTC
@@ -106,141 +108,75 @@ func (s *APISender) Send(ctx context.Context, batch []*event.Event) []error {
 }
 
 func (s *APISender) post(ctx context.Context, e *event.Event) error {
-	body, err := json.Marshal(map[string]any{"notification": map[string]any{
-		"type":           e.Notification.Type,
-		"hostname":       e.Notification.Hostname,
-		"generated_time": e.Notification.GeneratedTime.UTC().Format(masakariTime),
-		"payload":        e.Notification.Payload,
-	}})
+	c, err := s.connect(ctx)
 	if err != nil {
-		return fmt.Errorf("encode notification: %w", err)
+		return err
 	}
-	for reauth := 0; reauth < 2; reauth++ {
-		token, endpoint, err := s.auth(ctx, reauth > 0)
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/notifications", bytes.NewReader(body))
-		if err != nil {
-			return fmt.Errorf("build request: %w", err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("X-Lazarus-Event-Id", e.ID)
-		if token != "" {
-			req.Header.Set("X-Auth-Token", token)
-		}
-		resp, err := s.client.Do(req)
-		if err != nil {
-			return fmt.Errorf("post notification: %w", err)
-		}
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			return nil
-		case resp.StatusCode == http.StatusConflict:
-			s.log.Info("notification already known to the API", "event_id", e.ID)
-			return nil
-		case resp.StatusCode == http.StatusUnauthorized && token != "" && reauth == 0:
-			continue
-		default:
-			return fmt.Errorf("post notification: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(msg)))
-		}
+	payload := make(map[string]any, len(e.Notification.Payload))
+	for k, v := range e.Notification.Payload {
+		payload[k] = v
 	}
-	return errors.New("post notification: unauthorized after re-authentication")
+	err = notifications.Create(ctx, c, notifications.CreateOpts{
+		Type:          e.Notification.Type,
+		Hostname:      e.Notification.Hostname,
+		GeneratedTime: e.Notification.GeneratedTime.UTC().Format(masakariTime),
+		Payload:       payload,
+		EventID:       e.ID,
+	}).Err
+	switch {
+	case err == nil:
+		return nil
+	case gophercloud.ResponseCodeIs(err, http.StatusConflict):
+		s.log.Info("notification already known to the API", "event_id", e.ID)
+		return nil
+	}
+	return fmt.Errorf("post notification: %w", err)
 }
 
-// auth returns a token (empty without Keystone) and the endpoint.
-func (s *APISender) auth(ctx context.Context, force bool) (string, string, error) {
+// connect returns the instance-ha client, authenticating to Keystone the
+// first time (or talking noauth2 to Endpoint without an AuthURL).
+func (s *APISender) connect(ctx context.Context) (*gophercloud.ServiceClient, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.client != nil {
+		return s.client, nil
+	}
+	hc := http.Client{Timeout: s.cfg.Timeout}
 	if s.cfg.AuthURL == "" {
-		if s.endpoint == "" {
-			return "", "", errors.New("api_endpoint is required without auth_url")
+		if s.cfg.Endpoint == "" {
+			return nil, errors.New("api_endpoint is required without auth_url")
 		}
-		return "", s.endpoint, nil
-	}
-	if !force && s.token != "" && time.Until(s.expires) > time.Minute {
-		return s.token, s.endpoint, nil
-	}
-	var req struct {
-		Auth struct {
-			Identity struct {
-				Methods  []string `json:"methods"`
-				Password struct {
-					User struct {
-						Name     string            `json:"name"`
-						Domain   map[string]string `json:"domain"`
-						Password string            `json:"password"`
-					} `json:"user"`
-				} `json:"password"`
-			} `json:"identity"`
-			Scope struct {
-				Project struct {
-					Name   string            `json:"name"`
-					Domain map[string]string `json:"domain"`
-				} `json:"project"`
-			} `json:"scope"`
-		} `json:"auth"`
-	}
-	req.Auth.Identity.Methods = []string{"password"}
-	u := &req.Auth.Identity.Password.User
-	u.Name, u.Password, u.Domain = s.cfg.Username, s.cfg.Password, map[string]string{"name": s.cfg.UserDomainName}
-	pr := &req.Auth.Scope.Project
-	pr.Name, pr.Domain = s.cfg.ProjectName, map[string]string{"name": s.cfg.ProjectDomainName}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return "", "", fmt.Errorf("encode auth request: %w", err)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.cfg.AuthURL, "/")+"/auth/tokens", bytes.NewReader(body))
-	if err != nil {
-		return "", "", fmt.Errorf("build auth request: %w", err)
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(hreq)
-	if err != nil {
-		return "", "", fmt.Errorf("authenticate to keystone: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return "", "", fmt.Errorf("authenticate to keystone: HTTP %d", resp.StatusCode)
-	}
-	var tok struct {
-		Token struct {
-			ExpiresAt time.Time `json:"expires_at"`
-			Catalog   []struct {
-				Type      string `json:"type"`
-				Endpoints []struct {
-					Interface string `json:"interface"`
-					Region    string `json:"region"`
-					URL       string `json:"url"`
-				} `json:"endpoints"`
-			} `json:"catalog"`
-		} `json:"token"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&tok); err != nil {
-		return "", "", fmt.Errorf("decode keystone token: %w", err)
-	}
-	s.token = resp.Header.Get("X-Subject-Token")
-	s.expires = tok.Token.ExpiresAt
-	if s.cfg.Endpoint == "" {
-		s.endpoint = ""
-		for _, svc := range tok.Token.Catalog {
-			if svc.Type != "instance-ha" {
-				continue
-			}
-			for _, ep := range svc.Endpoints {
-				if ep.Interface == s.cfg.Interface && (s.cfg.RegionName == "" || ep.Region == s.cfg.RegionName) {
-					s.endpoint = strings.TrimRight(ep.URL, "/")
-				}
-			}
+		c, err := v1.NewNoAuthClient(s.cfg.Endpoint, &hc)
+		if err != nil {
+			return nil, err
 		}
-		if s.endpoint == "" {
-			return "", "", fmt.Errorf("no %s instance-ha endpoint in the keystone catalog", s.cfg.Interface)
+		s.client = c
+		return c, nil
+	}
+	provider, err := config.NewProviderClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: s.cfg.AuthURL,
+		Username:         s.cfg.Username,
+		Password:         s.cfg.Password,
+		DomainName:       s.cfg.UserDomainName,
+		Scope:            &gophercloud.AuthScope{ProjectName: s.cfg.ProjectName, DomainName: s.cfg.ProjectDomainName},
+		AllowReauth:      true,
+	}, config.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("authenticate to keystone: %w", err)
+	}
+	var c *gophercloud.ServiceClient
+	if s.cfg.Endpoint != "" {
+		c = &gophercloud.ServiceClient{ProviderClient: provider, Endpoint: gophercloud.NormalizeURL(s.cfg.Endpoint), Type: v1.ServiceType}
+	} else {
+		c, err = v1.NewInstanceHAV1(provider, gophercloud.EndpointOpts{
+			Region: s.cfg.RegionName, Availability: gophercloud.Availability(s.cfg.Interface),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("no %s instance-ha endpoint in the keystone catalog: %w", s.cfg.Interface, err)
 		}
 	}
-	return s.token, s.endpoint, nil
+	s.client = c
+	return c, nil
 }
 
 // Close does nothing; it makes APISender a Sender.

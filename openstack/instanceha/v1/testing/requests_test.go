@@ -344,3 +344,20 @@ func TestNewNoAuthClientRejectsBadEndpoints(t *testing.T) {
 		require.Equal(t, tc.ok, err == nil, tc.endpoint)
 	}
 }
+
+func TestNotificationCreateSendsTheEventIDAsAHeader(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	var header string
+	tb.routes["POST /v1/notifications"] = func(r *http.Request) route {
+		header = r.Header.Get("X-Lazarus-Event-Id")
+		return route{http.StatusAccepted, ``} // no body: still delivered
+	}
+	opts := notifications.CreateOpts{Type: "COMPUTE_HOST", Hostname: "compute-1", GeneratedTime: "2026-01-02T03:04:05.000000",
+		Payload: map[string]any{"event": "STOPPED"}, EventID: "ev-1"}
+	require.NoError(t, notifications.Create(context.Background(), tb.client, opts).Err)
+	require.Equal(t, "ev-1", header)
+	seen := tb.requests()
+	require.NotContains(t, seen[0].Body["notification"], "EventID", "the id is not part of Masakari's body")
+	require.Len(t, seen[0].Body["notification"], 4)
+}

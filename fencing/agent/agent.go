@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lazarus-ha/lazarus/fencing"
+	"github.com/lazarus-ha/lazarus/fencing/fenceopt"
 )
 
 // DefaultTimeout bounds one agent run.
@@ -48,6 +49,13 @@ type Config struct {
 	Timeout time.Duration
 }
 
+// ConfigFrom is the Config of a stored device's settings, as
+// fenceopt.ParseAgent mapped them; the caller adds the password and the
+// timeout.
+func ConfigFrom(a fenceopt.Agent) Config {
+	return Config{Agent: a.Agent, Options: a.Options}
+}
+
 // String describes the config without its password.
 func (c Config) String() string {
 	keys := make([]string, 0, len(c.Options))
@@ -72,26 +80,35 @@ type Device struct {
 }
 
 // Validate checks cfg without looking for the agent binary or starting
-// any process (the API uses it on hosts that may not have the agents
-// installed, and New before anything runs): the agent's name, and every
-// option against the agent's allow-list (see CheckOption).
+// any process (New calls it before anything runs): the agent's name, and
+// every option against the agent's allow-list in fencing/fenceopt, the
+// schema the API checks devices with.
 func Validate(cfg Config) error {
-	base := filepath.Base(cfg.Agent)
-	if !agentName.MatchString(base) || (cfg.Agent != base && !filepath.IsAbs(cfg.Agent)) {
-		return fmt.Errorf("agent: %q is not a fence agent name (fence_*) or an absolute path to one", cfg.Agent)
-	}
-	if err := checkOptions(cfg.Agent, cfg.Options); err != nil {
-		return err
-	}
-	if strings.ContainsAny(cfg.Password, "\n\r\x00") {
-		return errors.New("agent: password holds a line break or a NUL")
-	}
-	return nil
+	_, err := validate(cfg)
+	return err
 }
 
-// New validates cfg and resolves the agent binary.
+// validate checks cfg and returns its options in fenceopt's normal form.
+func validate(cfg Config) (map[string]string, error) {
+	base := filepath.Base(cfg.Agent)
+	if !agentName.MatchString(base) || (cfg.Agent != base && !filepath.IsAbs(cfg.Agent)) {
+		return nil, fmt.Errorf("agent: %q is not a fence agent name (fence_*) or an absolute path to one", cfg.Agent)
+	}
+	opts, err := fenceopt.NormalizeAgentOptions(cfg.Agent, cfg.Options)
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	if strings.ContainsAny(cfg.Password, "\n\r\x00") {
+		return nil, errors.New("agent: password holds a line break or a NUL")
+	}
+	return opts, nil
+}
+
+// New validates cfg and resolves the agent binary. The agent is given its
+// options in fenceopt's normal form (lower-case names, switches as 1 or 0).
 func New(cfg Config) (*Device, error) {
-	if err := Validate(cfg); err != nil {
+	opts, err := validate(cfg)
+	if err != nil {
 		return nil, err
 	}
 	path := cfg.Agent
@@ -106,14 +123,10 @@ func New(cfg Config) (*Device, error) {
 		path = p
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
+	cfg.Options = opts
 	if cfg.Name == "" {
 		cfg.Name = defaultName(cfg)
 	}
-	opts := make(map[string]string, len(cfg.Options))
-	for k, v := range cfg.Options {
-		opts[k] = v
-	}
-	cfg.Options = opts
 	return &Device{cfg: cfg, path: path}, nil
 }
 

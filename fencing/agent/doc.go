@@ -19,10 +19,10 @@
 // its options name a program it runs or a file it writes (ipmitool_path,
 // ssh_options, debug_file, password_script, ...). Validate, which New
 // calls before any process starts, accepts only the options the agent's
-// own `-o metadata` lists (options_table.go, regenerated with go generate
-// from Debian's fence-agents) minus every path-, file-, script- and
+// own `-o metadata` lists minus every path-, file-, script- and
 // command-like option; names are compared case-insensitively with '-' and
-// '_' the same. CheckOption and AllowedOptions give the rule to the API.
+// '_' the same. The rule and its table live in fencing/fenceopt, the option
+// schema the API validates devices with, so both refuse the same options.
 //
 // # Failure handling
 //

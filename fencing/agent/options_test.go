@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lazarus-ha/lazarus/fencing/agent"
+	"github.com/lazarus-ha/lazarus/fencing/fenceopt"
 )
 
 // TestForbiddenOptions covers each way issue #16 found to make an agent
@@ -75,8 +76,9 @@ func TestForbiddenOptions(t *testing.T) {
 			t.Parallel()
 			cfg := agent.Config{Agent: c.agent, Options: map[string]string{c.key: c.value}}
 			require.Error(t, agent.Validate(cfg))
-			require.Error(t, agent.CheckOption(c.agent, c.key, c.value))
-			_, err := agent.New(cfg)
+			_, err := fenceopt.CheckAgentOption(c.agent, c.key, c.value)
+			require.Error(t, err)
+			_, err = agent.New(cfg)
 			require.Error(t, err)
 		})
 	}
@@ -103,7 +105,7 @@ func TestAllowedOptions(t *testing.T) {
 	}
 	require.Error(t, agent.Validate(agent.Config{Agent: "fence_ipmilan", Options: map[string]string{"ip": "a", "IP": "b"}}),
 		"two spellings of one option")
-	allowed := agent.AllowedOptions("fence_ipmilan")
+	allowed := fenceopt.AllowedAgentOptions("fence_ipmilan")
 	for _, bad := range []string{"ipmitool_path", "sudo_path", "debug_file", "password_script", "password", "action"} {
 		require.NotContains(t, allowed, bad)
 	}
@@ -129,7 +131,7 @@ func TestRefusedBeforeAnyProcessStarts(t *testing.T) {
 }
 
 // TestOptionTableMatchesMetadata checks the generated table against the
-// installed agents' own metadata (go generate ./fencing/agent rewrites it).
+// installed agents' own metadata (go generate ./fencing/fenceopt rewrites it).
 func TestOptionTableMatchesMetadata(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"fence_ipmilan", "fence_virsh", "fence_redfish"} {
@@ -142,11 +144,11 @@ func TestOptionTableMatchesMetadata(t *testing.T) {
 		}
 		out, err := exec.CommandContext(t.Context(), path, "-o", "metadata").Output()
 		require.NoError(t, err)
-		for _, opt := range agent.AllowedOptions(name) {
+		for _, opt := range fenceopt.AllowedAgentOptions(name) {
 			require.Contains(t, string(out), `name="`+opt+`"`, "%s: %s is not in the metadata", name, opt)
 		}
 		for _, opt := range []string{"ipmitool_path", "ssh_options", "ssh_path", "debug_file", "password_script", "sudo_path"} {
-			if !slices.Contains(agent.AllowedOptions(name), opt) {
+			if !slices.Contains(fenceopt.AllowedAgentOptions(name), opt) {
 				continue
 			}
 			t.Errorf("%s: %s is allowed", name, opt)

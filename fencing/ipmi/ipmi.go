@@ -15,15 +15,16 @@ import (
 	"github.com/bougou/go-ipmi/pkg/types"
 
 	"github.com/lazarus-ha/lazarus/fencing"
+	"github.com/lazarus-ha/lazarus/fencing/fenceopt"
 )
 
 // Defaults applied to zero Config fields.
 const (
-	// DefaultPort is the IPMI RMCP port.
-	DefaultPort = 623
+	// DefaultPort is the IPMI RMCP port (fenceopt's default).
+	DefaultPort = fenceopt.IPMIDefaultPort
 	// DefaultCipherSuite is RAKP-HMAC-SHA1 / HMAC-SHA1-96 / AES-CBC-128,
-	// supported by nearly every BMC, ipmi_sim included.
-	DefaultCipherSuite = 3
+	// supported by nearly every BMC, ipmi_sim included (fenceopt's default).
+	DefaultCipherSuite = fenceopt.IPMIDefaultCipherSuite
 	// DefaultTimeout bounds one UDP exchange.
 	DefaultTimeout = 2 * time.Second
 	// DefaultPollInterval is the interval between status reads while
@@ -68,6 +69,13 @@ type Config struct {
 	PowerOffTimeout time.Duration
 }
 
+// ConfigFrom is the Config of a stored device's settings, as
+// fenceopt.ParseIPMI mapped them; the caller adds the password, the name
+// and the timings.
+func ConfigFrom(o fenceopt.IPMI) Config {
+	return Config{Address: o.Address, Port: o.Port, Username: o.Username, CipherSuite: o.CipherSuite, Privilege: o.Privilege}
+}
+
 // String describes the config without its password.
 func (c Config) String() string {
 	return fmt.Sprintf("ipmi{address=%s port=%d username=%s password=[hidden] cipher_suite=%d privilege=%s}",
@@ -91,7 +99,7 @@ func New(cfg Config) (*Device, error) {
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
 	cfg.PowerOffTimeout = cmp.Or(cfg.PowerOffTimeout, DefaultPowerOffTimeout)
-	cfg.Privilege = cmp.Or(strings.ToLower(cfg.Privilege), "administrator")
+	cfg.Privilege = cmp.Or(strings.ToLower(cfg.Privilege), fenceopt.IPMIDefaultPrivilege)
 	cfg.Name = cmp.Or(cfg.Name, fmt.Sprintf("ipmi:%s:%d", cfg.Address, cfg.Port))
 	switch {
 	case cfg.Port < 1 || cfg.Port > 65535:

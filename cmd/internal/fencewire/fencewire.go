@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/lazarus-ha/lazarus/cmd/internal/config"
 	"github.com/lazarus-ha/lazarus/fencing"
 	"github.com/lazarus-ha/lazarus/fencing/agent"
+	"github.com/lazarus-ha/lazarus/fencing/fenceopt"
 	"github.com/lazarus-ha/lazarus/fencing/ipmi"
 	"github.com/lazarus-ha/lazarus/fencing/secret"
 	"github.com/lazarus-ha/lazarus/store"
@@ -20,9 +20,9 @@ import (
 
 // Drivers a stored device may have.
 const (
-	DriverIPMI   = "ipmi"
-	DriverAgent  = "agent"
-	DriverManual = "manual"
+	DriverIPMI   = fenceopt.DriverIPMI
+	DriverAgent  = fenceopt.DriverAgent
+	DriverManual = fenceopt.DriverManual
 )
 
 // Config holds the [fencing] options the devices use.
@@ -119,6 +119,8 @@ func deviceName(d *store.FenceDevice) string {
 }
 
 // BuildDevice makes the driver's device for a stored one (not for manual).
+// The stored fields and options are mapped by fencing/fenceopt, the schema
+// the API validated them with.
 func BuildDevice(d *store.FenceDevice, box *secret.Box, cfg Config) (fencing.Device, error) {
 	password, err := Password(d, box)
 	if err != nil {
@@ -126,55 +128,33 @@ func BuildDevice(d *store.FenceDevice, box *secret.Box, cfg Config) (fencing.Dev
 	}
 	switch d.Driver {
 	case DriverIPMI:
-		c := ipmi.Config{
-			Name:            fmt.Sprintf("ipmi:%s:%d", d.Address, cmp.Or(d.Port, ipmi.DefaultPort)),
-			Address:         d.Address,
-			Port:            d.Port,
-			Username:        d.Username,
-			Password:        password,
-			Privilege:       d.Options["privilege"],
-			Timeout:         cfg.IPMITimeout,
-			Retries:         cfg.IPMIRetries,
-			PollInterval:    cfg.PollInterval,
-			PowerOffTimeout: cfg.PowerOffTimeout,
+		o, err := fenceopt.ParseIPMI(Spec(d))
+		if err != nil {
+			return nil, fmt.Errorf("fence device %s: %w", d.UUID, err)
 		}
-		if v, ok := d.Options["cipher_suite"]; ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, fmt.Errorf("fence device %s: option cipher_suite %q is not a number", d.UUID, v)
-			}
-			c.CipherSuite = n
-		}
+		c := ipmi.ConfigFrom(o)
+		c.Name = fmt.Sprintf("ipmi:%s:%d", o.Address, o.Port)
+		c.Password = password
+		c.Timeout, c.Retries = cfg.IPMITimeout, cfg.IPMIRetries
+		c.PollInterval, c.PowerOffTimeout = cfg.PollInterval, cfg.PowerOffTimeout
 		return ipmi.New(c)
 	case DriverAgent:
-		opts := maps(d.Options)
-		if d.Address != "" {
-			if _, ok := opts["ip"]; !ok {
-				opts["ip"] = d.Address
-			}
+		o, err := fenceopt.ParseAgent(Spec(d))
+		if err != nil {
+			return nil, fmt.Errorf("fence device %s: %w", d.UUID, err)
 		}
-		if d.Port != 0 {
-			if _, ok := opts["ipport"]; !ok {
-				opts["ipport"] = strconv.Itoa(d.Port)
-			}
-		}
-		if d.Username != "" {
-			if _, ok := opts["username"]; !ok {
-				opts["username"] = d.Username
-			}
-		}
-		return agent.New(agent.Config{Agent: d.Agent, Options: opts, Password: password, Timeout: cfg.AgentTimeout})
+		c := agent.ConfigFrom(o)
+		c.Password = password
+		c.Timeout = cfg.AgentTimeout
+		return agent.New(c)
 	default:
 		return nil, fmt.Errorf("fence device %s: driver %q cannot switch power", d.UUID, d.Driver)
 	}
 }
 
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+// Spec is a stored device as fenceopt reads it.
+func Spec(d *store.FenceDevice) fenceopt.Device {
+	return fenceopt.Device{Driver: d.Driver, Agent: d.Agent, Address: d.Address, Port: d.Port, Username: d.Username, Options: d.Options}
 }
 
 // Password decrypts a stored device's password (empty when none).

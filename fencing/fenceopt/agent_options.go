@@ -1,11 +1,9 @@
-package agent
-
-//go:generate go run ./internal/genoptions -out options_table.go
+package fenceopt
 
 import (
-	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -18,10 +16,10 @@ import (
 // create a fence device could run anything through them. So an option is
 // accepted only when
 //
-//   - the agent's own `-o metadata` lists it (the table in
-//     options_table.go, read from Debian's fence-agents; an agent the table
-//     does not know gets the connection and timing options every
-//     fencing.py agent shares), and
+//   - the agent's own `-o metadata` lists it (the table in agent_table.go,
+//     read from Debian's fence-agents; an agent the table does not know
+//     gets the connection and timing options every fencing.py agent
+//     shares), and
 //   - it is not refused below: program and file paths (*_path, *_file,
 //     logfile, debug), scripts (*_script), commands (exec, runonfail,
 //     runonwarn, ssh_options, openrc, kubeconfig, sudo, use_sudo), what
@@ -40,6 +38,10 @@ var genericOptions = []string{
 	"method", "plug", "plug_separator", "port", "power_timeout", "power_wait", "quiet", "retry_on", "separator",
 	"shell_timeout", "ssl", "ssl_insecure", "ssl_secure", "stonith_status_sleep", "username", "verbose", "verbose_level",
 }
+
+// agentIntegerMax bounds an agent's integer options (ports, counts,
+// verbosity): none needs more, and the agents' own check is int().
+const agentIntegerMax = 1<<31 - 1
 
 // refusedOptions are refused whatever the metadata says, with the reason.
 var refusedOptions = map[string]string{
@@ -62,9 +64,9 @@ var refusedOptions = map[string]string{
 	"version":          "the agent would print its version instead of acting",
 }
 
-// NormalizeOption is the form an option name is checked in: lower case,
-// '-' written as '_' (fence agents read "password-script" as
-// "password_script").
+// NormalizeOption is the form an agent option name is checked in and
+// handed to the agent: lower case, '-' written as '_' (fence agents read
+// "password-script" as "password_script").
 func NormalizeOption(name string) string {
 	return strings.ReplaceAll(strings.ToLower(name), "-", "_")
 }
@@ -87,73 +89,115 @@ func refusal(n string) string {
 	return ""
 }
 
-// AllowedOptions returns the options Lazarus lets an operator give agent
-// (a name such as fence_ipmilan or an absolute path to one), sorted.
-func AllowedOptions(agent string) []string {
-	name := agent[strings.LastIndexByte(agent, '/')+1:]
-	known, ok := agentOptions[name]
+func agentBase(agent string) string { return agent[strings.LastIndexByte(agent, '/')+1:] }
+
+// AgentOptions returns the options Lazarus lets an operator give agent (a
+// name such as fence_ipmilan, or a path to one), sorted by name, with the
+// type, default and choices the agent's metadata gives them.
+func AgentOptions(agent string) []Option {
+	known, ok := agentOptions[agentBase(agent)]
 	if !ok {
-		known = genericOptions
+		known = genericTyped()
 	}
-	out := make([]string, 0, len(known))
-	for _, n := range known {
-		if refusal(n) == "" {
-			out = append(out, n)
+	out := make([]Option, 0, len(known))
+	for _, o := range known {
+		if refusal(o.Name) == "" {
+			out = append(out, o)
 		}
 	}
 	return out
 }
 
-// CheckOption reports whether an operator may give agent the option
-// name=value; the error says why not. It starts no process, so the API
-// (which may run where no agent is installed) and the engine (before it
-// runs the agent) apply the same rule.
-func CheckOption(agent, name, value string) error {
+// genericTyped gives each generic option the type every agent in the
+// table that lists it agrees on (text where they differ), without a
+// default: an agent the table does not know decides its own.
+var genericTyped = sync.OnceValue(func() []Option {
+	out := make([]Option, 0, len(genericOptions))
+	for _, n := range genericOptions {
+		var typed *Option
+		agree := true
+		for _, opts := range agentOptions {
+			i := slices.IndexFunc(opts, func(o Option) bool { return o.Name == n })
+			if i < 0 {
+				continue
+			}
+			o := opts[i]
+			if typed == nil {
+				typed = &o
+			} else if typed.Type != o.Type || !slices.Equal(typed.Values, o.Values) {
+				agree = false
+			}
+		}
+		o := Option{Name: n, Type: String}
+		if typed != nil && agree {
+			o = Option{Name: n, Type: typed.Type, Min: typed.Min, Max: typed.Max, Values: typed.Values}
+		}
+		out = append(out, o)
+	}
+	return out
+})
+
+// AllowedAgentOptions returns the names of AgentOptions(agent).
+func AllowedAgentOptions(agent string) []string {
+	os := AgentOptions(agent)
+	out := make([]string, len(os))
+	for i, o := range os {
+		out[i] = o.Name
+	}
+	return out
+}
+
+// CheckAgentOption reports whether an operator may give agent the option
+// name=value and returns the value in normal form; the error says why
+// not. It starts no process, so the API (which may run where no agent is
+// installed) and the engine (before it runs the agent) apply the same
+// rule.
+func CheckAgentOption(agent, name, value string) (string, error) {
 	if name == "" || strings.ContainsAny(name, "=\n\r \t\x00") || !utf8.ValidString(name) || strings.HasPrefix(name, "#") {
-		return fmt.Errorf("agent: option name %q is invalid", name)
+		return "", errf("Option name %q is invalid.", name)
 	}
 	if strings.ContainsAny(value, "\n\r\x00") || !utf8.ValidString(value) {
-		return fmt.Errorf("agent: option %s holds a line break, a NUL or invalid UTF-8", name)
+		return "", errf("Option %s holds a line break, a NUL or invalid UTF-8.", name)
 	}
 	n := NormalizeOption(name)
 	if why := refusal(n); why != "" {
-		return fmt.Errorf("agent: option %s is refused: %s", name, why)
+		return "", errf("Option %s is refused: %s.", name, why)
 	}
-	allowed := AllowedOptions(agent)
-	if !slices.Contains(allowed, n) {
-		return fmt.Errorf("agent: %s does not take option %s (allowed: %s)", agentBase(agent), name, strings.Join(allowed, ", "))
+	opts := AgentOptions(agent)
+	i := slices.IndexFunc(opts, func(o Option) bool { return o.Name == n })
+	if i < 0 {
+		return "", errf("Agent %s does not take option %s (allowed: %s).", agentBase(agent), name, strings.Join(AllowedAgentOptions(agent), ", "))
 	}
 	switch n {
 	case "ip", "ipaddr", "ipport", "port_as_ip":
 		// fence_ipmilan and others paste these into a command line that is
 		// split on spaces: a space would add arguments.
 		if strings.ContainsAny(value, " \t") {
-			return fmt.Errorf("agent: option %s must not hold spaces", name)
+			return "", errf("Option %s must not hold spaces.", name)
 		}
 	}
-	return nil
+	o := opts[i]
+	o.Name = name
+	return o.Normalize(value)
 }
 
-// checkOptions applies CheckOption to every option and refuses two names
-// that mean the same option (ip and IP).
-func checkOptions(agent string, opts map[string]string) error {
-	keys := make([]string, 0, len(opts))
-	for k := range opts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// NormalizeAgentOptions applies CheckAgentOption to every option, refuses
+// two names that mean the same option (ip and IP), and returns the options
+// with names and values in normal form.
+func NormalizeAgentOptions(agent string, opts map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(opts)+3)
 	seen := map[string]string{}
-	for _, k := range keys {
-		if err := CheckOption(agent, k, opts[k]); err != nil {
-			return err
+	for _, k := range sortedKeys(opts) {
+		v, err := CheckAgentOption(agent, k, opts[k])
+		if err != nil {
+			return nil, err
 		}
 		n := NormalizeOption(k)
 		if prev, ok := seen[n]; ok {
-			return fmt.Errorf("agent: options %s and %s are the same option", prev, k)
+			return nil, errf("Options %s and %s are the same option.", prev, k)
 		}
 		seen[n] = k
+		out[n] = v
 	}
-	return nil
+	return out, nil
 }
-
-func agentBase(agent string) string { return agent[strings.LastIndexByte(agent, '/')+1:] }

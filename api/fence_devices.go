@@ -1,15 +1,14 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
-	"regexp"
-	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/lazarus-ha/lazarus/fencing/agent"
-	"github.com/lazarus-ha/lazarus/fencing/ipmi"
+	"github.com/lazarus-ha/lazarus/fencing/fenceopt"
 	"github.com/lazarus-ha/lazarus/store"
 )
 
@@ -159,156 +158,118 @@ type fenceDeviceInput struct {
 	Options  map[string]string
 }
 
-var fenceDeviceKeys = []string{"level", "driver", "agent", "address", "port", "username", "password", "options"}
+// fenceDeviceProps is the schema of a fence_device's fields: their JSON
+// types and bounds. What each driver takes is fencing/fenceopt's schema,
+// which checkFenceDevice applies to the merged device.
+func fenceDeviceProps() []property {
+	str := func() schema { return schema{kType("string"), kMaxLength(fenceopt.FieldMaxLength)} }
+	drivers := fenceopt.Drivers()
+	reprs := make([]string, len(drivers))
+	values := make([]any, len(drivers))
+	for i, d := range drivers {
+		reprs[i], values[i] = pyStrRepr(d), d
+	}
+	return []property{
+		{"level", schema{kType("integer"), kMinimum(fenceopt.LevelMin), kMaximum(fenceopt.LevelMax)}},
+		{"driver", schema{kType("string"), kEnum("["+strings.Join(reprs, ", ")+"]", values...)}},
+		{fenceopt.FieldAgent, str()},
+		{fenceopt.FieldAddress, str()},
+		{fenceopt.FieldPort, schema{kType("integer"), kMinimum(fenceopt.PortMin), kMaximum(fenceopt.PortMax)}},
+		{fenceopt.FieldUsername, str()},
+		{fenceopt.FieldPassword, secretSchema(str(), fmt.Sprintf("It must be a string of at most %d characters.", fenceopt.FieldMaxLength))},
+		// Option values are strings; a number is taken as it is written.
+		{fenceopt.FieldOptions, schema{kType("object"), kAdditionalProperties(schema{kType("string", "number")})}},
+	}
+}
 
-var agentNameRe = regexp.MustCompile(`^fence_[A-Za-z0-9_]+$`)
+// fenceDeviceShown are the fields an error may repeat: not the password,
+// nor an unknown field, which may be the password misspelt.
+var fenceDeviceShown = []string{"level", "driver", fenceopt.FieldAgent, fenceopt.FieldAddress, fenceopt.FieldPort, fenceopt.FieldUsername, fenceopt.FieldOptions}
+
+// Fence device schemas: create needs level and driver; an update may give
+// any subset (an empty one changes nothing).
+var (
+	fenceDeviceCreate = envelope("fence_device", redacting(objectWith(fenceDeviceProps(), kRequired("level", "driver")), fenceDeviceShown...))
+	fenceDeviceUpdate = envelope("fence_device", redacting(objectWith(fenceDeviceProps()), fenceDeviceShown...))
+	fenceConfirmBody  = objectWith([]property{{"fence_confirm", objectWith([]property{
+		{"comment", schema{kType("string"), kMaxLength(1024)}},
+	})}})
+)
 
 func badInput(format string, args ...any) error {
 	return Faultf(http.StatusBadRequest, format, args...)
 }
 
-// decodeFenceDevice reads {"fence_device": {...}}; messages name the field.
+// decodeFenceDevice validates {"<key>": {...}} against the update schema
+// (which takes any subset of the fields; create checks its required ones
+// first) and reads it.
 func decodeFenceDevice(body any, key string) (*fenceDeviceInput, error) {
-	outer, ok := body.(*Object)
-	if !ok {
-		return nil, badInput("The request body must be an object with the key '%s'.", key)
+	s := fenceDeviceUpdate
+	if key != "fence_device" {
+		s = envelope(key, redacting(objectWith(fenceDeviceProps()), fenceDeviceShown...))
 	}
-	for _, k := range outer.Keys {
-		if k != key {
-			return nil, badInput("Additional properties are not allowed ('%s' was unexpected)", k)
-		}
+	if err := validate(s, body); err != nil {
+		return nil, err
 	}
-	o, ok := outer.Values[key].(*Object)
-	if !ok {
-		return nil, badInput("'%s' is a required property and must be an object", key)
-	}
+	o := body.(*Object).Values[key].(*Object)
 	in := &fenceDeviceInput{}
-	for _, k := range o.Keys {
-		if !slices.Contains(fenceDeviceKeys, k) {
-			return nil, badInput("Additional properties are not allowed ('%s' was unexpected)", k)
+	integer := func(k string) (*int, error) {
+		i, err := strconv.Atoi(string(o.Values[k].(Number)))
+		if err != nil {
+			// Unreachable after the bounds above; kept as a 400, not a panic.
+			return nil, badInput("Invalid input for field/attribute %s. It must be an integer.", k)
 		}
-		v := o.Values[k]
-		switch k {
-		case "level", "port":
-			n, ok := v.(Number)
-			if !ok || !n.IsInteger() {
-				return nil, badInput("Invalid input for field/attribute %s. It must be an integer.", k)
-			}
-			i, err := strconv.Atoi(string(n))
-			if err != nil {
-				return nil, badInput("Invalid input for field/attribute %s. It must be an integer.", k)
-			}
-			if k == "level" {
-				if i < 1 || i > 100 {
-					return nil, badInput("Invalid input for field/attribute level. It must be between 1 and 100.")
-				}
-				in.Level = &i
-			} else {
-				if i < 1 || i > 65535 {
-					return nil, badInput("Invalid input for field/attribute port. It must be between 1 and 65535.")
-				}
-				in.Port = &i
-			}
-		case "options":
-			m, ok := v.(*Object)
-			if !ok {
-				return nil, badInput("Invalid input for field/attribute options. It must be an object of strings.")
-			}
-			in.Options = map[string]string{}
+		return &i, nil
+	}
+	for _, k := range o.Keys {
+		var err error
+		switch v := o.Values[k]; k {
+		case "level":
+			in.Level, err = integer(k)
+		case fenceopt.FieldPort:
+			in.Port, err = integer(k)
+		case fenceopt.FieldOptions:
+			m := v.(*Object)
+			in.Options = make(map[string]string, len(m.Keys))
 			for _, ok := range m.Keys {
 				switch ov := m.Values[ok].(type) {
 				case string:
 					in.Options[ok] = ov
 				case Number:
 					in.Options[ok] = string(ov)
-				default:
-					return nil, badInput("Invalid input for field/attribute options. Option %s must be a string.", ok)
 				}
 			}
-		default:
-			s, ok := v.(string)
-			if !ok {
-				return nil, badInput("Invalid input for field/attribute %s. It must be a string.", k)
-			}
-			if len(s) > 255 {
-				return nil, badInput("Invalid input for field/attribute %s. It is longer than 255 characters.", k)
-			}
-			switch k {
-			case "driver":
-				in.Driver = &s
-			case "agent":
-				in.Agent = &s
-			case "address":
-				in.Address = &s
-			case "username":
-				in.Username = &s
-			case "password":
-				in.Password = &s
-			}
+		case "driver":
+			in.Driver = ptr(v.(string))
+		case fenceopt.FieldAgent:
+			in.Agent = ptr(v.(string))
+		case fenceopt.FieldAddress:
+			in.Address = ptr(v.(string))
+		case fenceopt.FieldUsername:
+			in.Username = ptr(v.(string))
+		case fenceopt.FieldPassword:
+			in.Password = ptr(v.(string))
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return in, nil
 }
 
-// checkFenceDevice validates the merged device by building its driver,
-// so what the API accepts the engine can use.
+// fenceSpec is a device as fencing/fenceopt reads it.
+func fenceSpec(d *store.FenceDevice) fenceopt.Device {
+	return fenceopt.Device{Driver: d.Driver, Agent: d.Agent, Address: d.Address, Port: d.Port, Username: d.Username, Options: d.Options}
+}
+
+// checkFenceDevice validates the merged device against fencing/fenceopt's
+// schema, the one the engine builds its drivers with, so what the API
+// accepts the engine can use.
 func checkFenceDevice(d *store.FenceDevice, password string) error {
-	switch d.Driver {
-	case "manual":
-		if d.Agent != "" || d.Address != "" || d.Username != "" || password != "" || len(d.Options) > 0 || d.Port != 0 {
-			return badInput("A manual fence device takes only a level.")
-		}
-		return nil
-	case "ipmi":
-		if d.Agent != "" {
-			return badInput("Field agent belongs to driver agent.")
-		}
-		if d.Address == "" {
-			return badInput("Driver ipmi needs an address.")
-		}
-		for k := range d.Options {
-			if k != "cipher_suite" && k != "privilege" {
-				return badInput("Driver ipmi takes the options cipher_suite and privilege, not %s.", k)
-			}
-		}
-		c := ipmi.Config{Address: d.Address, Port: d.Port, Username: d.Username, Privilege: d.Options["privilege"]}
-		if v, ok := d.Options["cipher_suite"]; ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return badInput("Option cipher_suite must be a number.")
-			}
-			c.CipherSuite = n
-		}
-		if _, err := ipmi.New(c); err != nil {
-			return badInput("%s", err.Error())
-		}
-		return nil
-	case "agent":
-		if !agentNameRe.MatchString(d.Agent) {
-			return badInput("Driver agent needs agent, the name of a fence agent (fence_*).")
-		}
-		// The engine hands address, port and username to the agent as
-		// ip, ipport and username (cmd/internal/fencewire); check them as
-		// such. agent.Validate holds the allow-list of each agent's options.
-		opts := make(map[string]string, len(d.Options)+3)
-		for k, v := range d.Options {
-			opts[k] = v
-		}
-		for k, v := range map[string]string{"ip": d.Address, "username": d.Username} {
-			if _, set := opts[k]; !set && v != "" {
-				opts[k] = v
-			}
-		}
-		if _, set := opts["ipport"]; !set && d.Port != 0 {
-			opts["ipport"] = strconv.Itoa(d.Port)
-		}
-		if err := agent.Validate(agent.Config{Agent: d.Agent, Options: opts, Password: password}); err != nil {
-			return badInput("%s", err.Error())
-		}
-		return nil
-	default:
-		return badInput("Invalid input for field/attribute driver. It must be one of ipmi, agent, manual.")
+	if err := fenceopt.Check(fenceSpec(d), password); err != nil {
+		return badInput("%s", err.Error())
 	}
+	return nil
 }
 
 // sealPassword encrypts a password for host (nil for an empty one).
@@ -326,15 +287,12 @@ func (a *API) fenceDeviceCreate(rq *Request) (int, any, error) {
 	if err := a.authorize(rq, "lazarus_api:fence_devices:create"); err != nil {
 		return 0, nil, err
 	}
+	if err := validate(fenceDeviceCreate, rq.Body); err != nil {
+		return 0, nil, err
+	}
 	in, err := decodeFenceDevice(rq.Body, "fence_device")
 	if err != nil {
 		return 0, nil, err
-	}
-	if in.Level == nil {
-		return 0, nil, badInput("'level' is a required property")
-	}
-	if in.Driver == nil {
-		return 0, nil, badInput("'driver' is a required property")
 	}
 	h, err := a.fenceHost(rq)
 	if err != nil {
@@ -364,6 +322,8 @@ func (a *API) fenceDeviceCreate(rq *Request) (int, any, error) {
 	}
 	return http.StatusCreated, map[string]any{"fence_device": viewFenceDevice(out)}, nil
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func setStr(dst *string, v *string) {
 	if v != nil {
@@ -472,32 +432,11 @@ func (a *API) fenceConfirm(rq *Request) (int, any, error) {
 	}
 	comment := ""
 	if rq.Body != nil {
-		outer, ok := rq.Body.(*Object)
-		if !ok {
-			return 0, nil, badInput("The request body must be an object with the key 'fence_confirm'.")
+		if err := validate(fenceConfirmBody, rq.Body); err != nil {
+			return 0, nil, err
 		}
-		for _, k := range outer.Keys {
-			if k != "fence_confirm" {
-				return 0, nil, badInput("Additional properties are not allowed ('%s' was unexpected)", k)
-			}
-		}
-		if v, ok := outer.Values["fence_confirm"]; ok {
-			o, ok := v.(*Object)
-			if !ok {
-				return 0, nil, badInput("Invalid input for field/attribute fence_confirm. It must be an object.")
-			}
-			for _, k := range o.Keys {
-				if k != "comment" {
-					return 0, nil, badInput("Additional properties are not allowed ('%s' was unexpected)", k)
-				}
-			}
-			if c, ok := o.Values["comment"]; ok {
-				s, ok := c.(string)
-				if !ok || len(s) > 1024 {
-					return 0, nil, badInput("Invalid input for field/attribute comment. It must be a string of at most 1024 characters.")
-				}
-				comment = s
-			}
+		if c, ok := rq.Body.(*Object).Values["fence_confirm"].(*Object); ok {
+			comment, _ = c.Values["comment"].(string)
 		}
 	}
 	h, err := a.fenceHost(rq)

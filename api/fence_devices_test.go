@@ -354,3 +354,112 @@ func TestFenceLevelRuleConcurrent(t *testing.T) {
 		require.Equal(t, []string{"manual"}, l2, "a manual level 2 holds nothing else")
 	}
 }
+
+// TestFenceDeviceErrorBodies checks each way a fence device body is
+// refused: the status, Masakari's badRequest body, and its message — the
+// jsonschema wording of the api schema for the shape of the body, and
+// fencing/fenceopt's sentence for what a driver takes. Nothing is stored,
+// and no message repeats a password.
+func TestFenceDeviceErrorBodies(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	const pw = "Echo-Passw0rd-y"
+	long := strings.Repeat("p", 256)
+	cases := []struct {
+		name, body, message string
+	}{
+		// The shape, as Masakari's validator words it.
+		{"not an object", `[]`, "[] is not of type 'object'"},
+		{"no envelope", `{"fence_device": 1}`, "Invalid input for field/attribute fence_device. Value: 1. 1 is not of type 'object'"},
+		{"extra top-level key", `{"fence_device": {"level": 1, "driver": "manual"}, "x": 1}`, "Additional properties are not allowed ('x' was unexpected)"},
+		// A missing or unknown field repeats the object, with the password
+		// and any unknown field (a misspelt password) masked.
+		{"no level", `{"fence_device": {"driver": "ipmi", "address": "a", "password": "` + pw + `"}}`,
+			"Invalid input for field/attribute fence_device. Value: {'driver': 'ipmi', 'address': 'a', 'password': '***'}. 'level' is a required property"},
+		{"no driver", `{"fence_device": {"level": 1}}`, "Invalid input for field/attribute fence_device. Value: {'level': 1}. 'driver' is a required property"},
+		{"typo", `{"fence_device": {"level": 1, "driver": "manual", "pasword": "` + pw + `", "password": "` + pw + `"}}`,
+			"Invalid input for field/attribute fence_device. Value: {'level': 1, 'driver': 'manual', 'pasword': '***', 'password': '***'}. Additional properties are not allowed ('pasword' was unexpected)"},
+		{"level a string", `{"fence_device": {"level": "1", "driver": "manual"}}`, "Invalid input for field/attribute level. Value: 1. '1' is not of type 'integer'"},
+		{"level a fraction", `{"fence_device": {"level": 1.5, "driver": "manual"}}`, "Invalid input for field/attribute level. Value: 1.5. 1.5 is not of type 'integer'"},
+		{"level below", `{"fence_device": {"level": 0, "driver": "manual"}}`, "Invalid input for field/attribute level. Value: 0. 0 is less than the minimum of 1"},
+		{"level above", `{"fence_device": {"level": 101, "driver": "manual"}}`, "Invalid input for field/attribute level. Value: 101. 101 is greater than the maximum of 100"},
+		{"unknown driver", `{"fence_device": {"level": 1, "driver": "redfish"}}`, "Invalid input for field/attribute driver. Value: redfish. 'redfish' is not one of ['ipmi', 'agent', 'manual']"},
+		{"port below", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "port": 0}}`, "Invalid input for field/attribute port. Value: 0. 0 is less than the minimum of 1"},
+		{"port above", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "port": 65536}}`, "Invalid input for field/attribute port. Value: 65536. 65536 is greater than the maximum of 65535"},
+		{"address a number", `{"fence_device": {"level": 1, "driver": "ipmi", "address": 5}}`, "Invalid input for field/attribute address. Value: 5. 5 is not of type 'string'"},
+		{"username too long", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "username": "` + long + `"}}`, "Invalid input for field/attribute username. Value: " + long + ". '" + long + "' is too long"},
+		// A bad password is described, never repeated.
+		{"password too long", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "password": "` + pw + long + `"}}`, "Invalid input for field/attribute password. It must be a string of at most 255 characters."},
+		{"password a number", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "password": 12345}}`, "Invalid input for field/attribute password. It must be a string of at most 255 characters."},
+		{"options a list", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": []}}`, "Invalid input for field/attribute options. Value: []. [] is not of type 'object'"},
+		{"option a boolean", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"cipher_suite": true}}}`, "Invalid input for field/attribute cipher_suite. Value: True. True is not of type 'string', 'number'"},
+		// What each driver takes, as fencing/fenceopt says it.
+		{"ipmi without address", `{"fence_device": {"level": 1, "driver": "ipmi", "password": "` + pw + `"}}`, "Driver ipmi needs an address."},
+		{"ipmi with agent", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "agent": "fence_ipmilan"}}`, "Field agent belongs to driver agent."},
+		{"ipmi agent option", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"lanplus": "1"}}}`, "Driver ipmi takes the options cipher_suite and privilege, not lanplus."},
+		{"ipmi cipher not a number", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"cipher_suite": "x"}}}`, "Option cipher_suite must be a number."},
+		{"ipmi cipher out of range", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"cipher_suite": 300}}}`, "Option cipher_suite must be between 0 and 255."},
+		{"ipmi privilege", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a", "options": {"privilege": "root"}}}`, "Option privilege must be one of administrator, admin, operator, user."},
+		{"manual with address", `{"fence_device": {"level": 1, "driver": "manual", "address": "a"}}`, "A manual fence device takes only a level."},
+		{"agent without agent", `{"fence_device": {"level": 1, "driver": "agent"}}`, "Driver agent needs agent, the name of a fence agent (fence_*)."},
+		{"agent a path", `{"fence_device": {"level": 1, "driver": "agent", "agent": "/tmp/fence_x"}}`, "Driver agent needs agent, the name of a fence agent (fence_*)."},
+		{"agent refused option", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"ipmitool_path": "/x"}}}`,
+			"Option ipmitool_path is refused: it names a program or directory the agent uses as the engine's user."},
+		{"agent switch not boolean", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"lanplus": "maybe"}}}`,
+			"Option lanplus must be a boolean (1 or 0, true or false, yes or no, on or off)."},
+		{"agent bad choice", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"method": "reboot"}}}`, "Option method must be one of onoff, cycle."},
+		{"agent bad integer", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"ipport": "623x"}}}`, "Option ipport must be a number."},
+		{"agent bad seconds", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"power_wait": "soon"}}}`, "Option power_wait must be a number of seconds."},
+		{"agent two spellings", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "options": {"ip": "a", "IP": "b"}}}`, "Options IP and ip are the same option."},
+		{"agent space in address", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "address": "10.0.0.5 -I lan"}}`, "Option ip must not hold spaces."},
+		{"agent password line break", `{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "password": "` + pw + `\naction=on"}}`, "Field password must not hold a line break or a NUL."},
+	}
+	for _, c := range cases {
+		code, out := b.do("POST", b.base()+"/fence_devices", c.body)
+		require.Equal(t, http.StatusBadRequest, code, "%s: %v", c.name, out)
+		require.Equal(t, map[string]any{"badRequest": map[string]any{"code": float64(400), "message": c.message}}, out, c.name)
+	}
+	// An update is checked the same way, merged with what is stored.
+	code, out := b.do("POST", b.base()+"/fence_devices", `{"fence_device": {"level": 1, "driver": "ipmi", "address": "a"}}`)
+	require.Equal(t, http.StatusCreated, code, "%v", out)
+	id := out["fence_device"].(map[string]any)["id"].(string)
+	for _, c := range []struct{ name, body, message string }{
+		{"update level above", `{"fence_device": {"level": 101}}`, "Invalid input for field/attribute level. Value: 101. 101 is greater than the maximum of 100"},
+		{"update to agent without agent", `{"fence_device": {"driver": "agent"}}`, "Driver agent needs agent, the name of a fence agent (fence_*)."},
+		{"update bad cipher", `{"fence_device": {"options": {"cipher_suite": "x"}}}`, "Option cipher_suite must be a number."},
+		{"update typo", `{"fence_device": {"adress": "b"}}`, "Invalid input for field/attribute fence_device. Value: {'adress': '***'}. Additional properties are not allowed ('adress' was unexpected)"},
+	} {
+		code, out := b.do("PUT", b.base()+"/fence_devices/"+id, c.body)
+		require.Equal(t, http.StatusBadRequest, code, "%s: %v", c.name, out)
+		require.Equal(t, map[string]any{"badRequest": map[string]any{"code": float64(400), "message": c.message}}, out, c.name)
+	}
+	// The fence confirmation's optional body goes through the schema too.
+	for _, c := range []struct{ name, body, message string }{
+		{"confirm not an object", `[]`, "[] is not of type 'object'"},
+		{"confirm extra key", `{"x": 1}`, "Additional properties are not allowed ('x' was unexpected)"},
+		{"confirm comment a number", `{"fence_confirm": {"comment": 5}}`, "Invalid input for field/attribute comment. Value: 5. 5 is not of type 'string'"},
+		{"confirm comment too long", `{"fence_confirm": {"comment": "` + strings.Repeat("c", 1025) + `"}}`,
+			"Invalid input for field/attribute comment. Value: " + strings.Repeat("c", 1025) + ". '" + strings.Repeat("c", 1025) + "' is too long"},
+	} {
+		code, out := b.do("POST", b.base()+"/fence_confirm", c.body)
+		require.Equal(t, http.StatusBadRequest, code, "%s: %v", c.name, out)
+		require.Equal(t, map[string]any{"badRequest": map[string]any{"code": float64(400), "message": c.message}}, out, c.name)
+	}
+	devs, err := b.st.FenceDeviceListByHost(context.Background(), b.host.UUID)
+	require.NoError(t, err)
+	require.Len(t, devs, 1, "only the one valid device was stored")
+	require.Equal(t, "a", devs[0].Address)
+	b.requireNoPassword(pw)
+}
+
+// TestFenceDeviceAgentOptionsStoredAsGiven checks that the API stores an
+// agent device's options as the operator wrote them (what GET shows) while
+// the schema accepts every spelling the agent reads.
+func TestFenceDeviceAgentOptionsStoredAsGiven(t *testing.T) {
+	t.Parallel()
+	b := fenceSetup(t, nil)
+	code, out := b.do("POST", b.base()+"/fence_devices",
+		`{"fence_device": {"level": 1, "driver": "agent", "agent": "fence_ipmilan", "address": "10.0.0.5", "options": {"LANPLUS": "yes", "Power-Wait": 2.5, "method": "Cycle"}}}`)
+	require.Equal(t, http.StatusCreated, code, "%v", out)
+	require.Equal(t, map[string]any{"LANPLUS": "yes", "Power-Wait": "2.5", "method": "Cycle"}, out["fence_device"].(map[string]any)["options"])
+}

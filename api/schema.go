@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,6 +22,8 @@ type validationError struct {
 	instance any
 	message  string
 	badName  bool // the "name" format failed: Masakari's InvalidName message
+	// opaque: the value is a secret; the message names the field only.
+	opaque bool
 }
 
 // detail is Masakari's _SchemaValidator.validate wording.
@@ -28,6 +31,8 @@ func (e *validationError) detail() string {
 	switch {
 	case e.badName:
 		return "An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace."
+	case e.opaque && len(e.path) > 0:
+		return fmt.Sprintf("Invalid input for field/attribute %s. %s", e.path[len(e.path)-1], e.message)
 	case len(e.path) > 0:
 		return fmt.Sprintf("Invalid input for field/attribute %s. Value: %s. %s", e.path[len(e.path)-1], pyStr(e.instance), e.message)
 	default:
@@ -178,6 +183,86 @@ func kFormat(name string) keyword {
 		}
 		return nil
 	}
+}
+
+// numberValue is a JSON number's value for minimum and maximum (an
+// integer too large for a float64 is ±Inf, which compares as it should
+// with any bound a schema here uses).
+func numberValue(n Number) float64 {
+	f, _ := strconv.ParseFloat(string(n), 64)
+	return f
+}
+
+func kMinimum(min int) keyword {
+	return func(v any) *validationError {
+		if n, ok := v.(Number); ok && numberValue(n) < float64(min) {
+			return &validationError{instance: v, message: fmt.Sprintf("%s is less than the minimum of %d", pyRepr(v), min)}
+		}
+		return nil
+	}
+}
+
+func kMaximum(max int) keyword {
+	return func(v any) *validationError {
+		if n, ok := v.(Number); ok && numberValue(n) > float64(max) {
+			return &validationError{instance: v, message: fmt.Sprintf("%s is greater than the maximum of %d", pyRepr(v), max)}
+		}
+		return nil
+	}
+}
+
+// kAdditionalProperties is additionalProperties with a schema, for an
+// object schema without properties: every member's value must match.
+func kAdditionalProperties(s schema) keyword {
+	return func(v any) *validationError {
+		obj, ok := v.(*Object)
+		if !ok {
+			return nil
+		}
+		for _, k := range obj.Keys {
+			if err := s.validate(obj.Values[k]); err != nil {
+				err.path = append([]string{k}, err.path...)
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// secretSchema wraps the schema of a secret field (a password): its errors never
+// repeat the value; they say what the field must be (a Lazarus addition:
+// Masakari has no secret fields).
+func secretSchema(s schema, must string) schema {
+	return schema{func(v any) *validationError {
+		if err := s.validate(v); err != nil {
+			return &validationError{opaque: true, message: must}
+		}
+		return nil
+	}}
+}
+
+// redacting wraps an object schema whose members include secrets: an
+// error about the object itself (a missing or unexpected member), whose
+// message repeats the object, shows only the shown members' values and
+// every other member (the secret, or a misspelling of it) as '***'.
+func redacting(s schema, shown ...string) schema {
+	return schema{func(v any) *validationError {
+		err := s.validate(v)
+		if err == nil {
+			return nil
+		}
+		if obj, ok := err.instance.(*Object); ok && obj == v {
+			c := &Object{Keys: obj.Keys, Values: make(map[string]any, len(obj.Values))}
+			for k, val := range obj.Values {
+				if !slices.Contains(shown, k) {
+					val = "***"
+				}
+				c.Values[k] = val
+			}
+			err.instance = c
+		}
+		return err
+	}}
 }
 
 type property struct {

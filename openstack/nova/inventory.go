@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -65,9 +66,28 @@ type Hypervisor struct {
 	RunningVMs             int
 }
 
-// Hypervisors returns every hypervisor, following every page.
+// hypervisorsMaxMinor is the newest microversion Hypervisors asks for:
+// from 2.88 GET /os-hypervisors/detail carries each hypervisor's uptime,
+// which nova-api asks every compute host that still looks up for over RPC,
+// one after the other. A host that has just died, not yet forced down nor
+// past service_down_time, holds the whole answer for Nova's RPC timeout
+// (30 s on the e2e cloud). Below 2.88 the same call reads Nova's database
+// only. Every Nova still serves 2.87.
+const hypervisorsMaxMinor = 87
+
+// Hypervisors returns every hypervisor, following every page. It asks at
+// most microversion 2.87 (hypervisorsMaxMinor), so it never waits on a
+// dead host; from 2.88 on the capacity fields are left zero all the same,
+// as Nova would: they no longer describe what Placement allocates, and
+// capacity comes from Placement (Capacities).
 func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
-	pages, err := hypervisors.List(c.sc, nil).AllPages(ctx)
+	sc := c.sc
+	if c.feat.Minor > hypervisorsMaxMinor {
+		old := *c.sc
+		old.Microversion = "2." + strconv.Itoa(hypervisorsMaxMinor)
+		sc = &old
+	}
+	pages, err := hypervisors.List(sc, nil).AllPages(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list hypervisors: %w", err)
 	}
@@ -77,11 +97,12 @@ func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 	}
 	out := make([]Hypervisor, 0, len(list))
 	for _, h := range list {
-		out = append(out, Hypervisor{
-			ID: h.ID, Hostname: h.HypervisorHostname, ServiceHost: h.Service.Host, State: h.State, Status: h.Status,
-			VCPUs: h.VCPUs, VCPUsUsed: h.VCPUsUsed, MemoryMB: h.MemoryMB, MemoryMBUsed: h.MemoryMBUsed,
-			LocalGB: h.LocalGB, LocalGBUsed: h.LocalGBUsed, RunningVMs: h.RunningVMs,
-		})
+		hv := Hypervisor{ID: h.ID, Hostname: h.HypervisorHostname, ServiceHost: h.Service.Host, State: h.State, Status: h.Status}
+		if c.feat.HypervisorCapacity {
+			hv.VCPUs, hv.VCPUsUsed, hv.MemoryMB, hv.MemoryMBUsed = h.VCPUs, h.VCPUsUsed, h.MemoryMB, h.MemoryMBUsed
+			hv.LocalGB, hv.LocalGBUsed, hv.RunningVMs = h.LocalGB, h.LocalGBUsed, h.RunningVMs
+		}
+		out = append(out, hv)
 	}
 	return out, nil
 }

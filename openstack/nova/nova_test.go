@@ -253,6 +253,29 @@ func TestServiceUpdatesSendExactBodies(t *testing.T) {
 	require.True(t, gophercloud.ResponseCodeIs(err, http.StatusNotFound))
 }
 
+// Forcing down and disabling at once is one PUT with both fields.
+func TestForceDownAndDisableIsOneUpdate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, novasim.Options{})
+	ctx := context.Background()
+	svc, err := b.client.ComputeService(ctx, "compute-1")
+	require.NoError(t, err)
+
+	require.NoError(t, b.client.ForceDownAndDisable(ctx, svc.ID, "Lazarus: host compute-1 fenced"))
+	got, err := b.client.ComputeService(ctx, "compute-1")
+	require.NoError(t, err)
+	require.True(t, got.ForcedDown)
+	require.Equal(t, "down", got.State)
+	require.Equal(t, "disabled", got.Status)
+	require.Equal(t, "Lazarus: host compute-1 fenced", got.DisabledReason)
+	bodies := b.bodies(http.MethodPut, "/os-services/"+svc.ID)
+	require.Len(t, bodies, 1)
+	require.JSONEq(t, `{"forced_down":true,"status":"disabled","disabled_reason":"Lazarus: host compute-1 fenced"}`, bodies[0])
+
+	err = b.client.ForceDownAndDisable(ctx, "00000000-0000-0000-0000-000000000000", "x")
+	require.ErrorIs(t, err, nova.ErrNotFound)
+}
+
 // These document why the package writes its own bodies; if gophercloud
 // fixes them, the custom builders can go.
 func TestGophercloudQuirksStillPresent(t *testing.T) {

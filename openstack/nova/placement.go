@@ -89,15 +89,23 @@ func (c *Client) Capacities(ctx context.Context, providers []string) (map[string
 	return out, nil
 }
 
+// capacity reads one provider's inventories and usages, both at once.
 func (c *Client) capacity(ctx context.Context, id string) (ProviderCapacity, bool, error) {
-	inv, err := resourceproviders.GetInventories(ctx, c.placement, id).Extract()
-	if err != nil {
-		if errors.Is(notFound(err), ErrNotFound) {
+	var (
+		inv         *resourceproviders.ResourceProviderInventories
+		use         *resourceproviders.ResourceProviderUsage
+		invErr, err error
+		wg          sync.WaitGroup
+	)
+	wg.Go(func() { inv, invErr = resourceproviders.GetInventories(ctx, c.placement, id).Extract() })
+	wg.Go(func() { use, err = resourceproviders.GetUsages(ctx, c.placement, id).Extract() })
+	wg.Wait()
+	if invErr != nil {
+		if errors.Is(notFound(invErr), ErrNotFound) {
 			return ProviderCapacity{}, false, nil
 		}
-		return ProviderCapacity{}, false, fmt.Errorf("placement inventories of provider %s: %w", id, err)
+		return ProviderCapacity{}, false, fmt.Errorf("placement inventories of provider %s: %w", id, invErr)
 	}
-	use, err := resourceproviders.GetUsages(ctx, c.placement, id).Extract()
 	if err != nil {
 		if errors.Is(notFound(err), ErrNotFound) {
 			return ProviderCapacity{}, false, nil

@@ -97,6 +97,20 @@ func (c *Client) SetForcedDown(ctx context.Context, serviceID string, down bool)
 	return nil
 }
 
+// ForceDownAndDisable sets forced_down and disables the service with
+// reason ("" = none) in one PUT: from 2.53 Nova applies both fields of one
+// body, a round trip less than SetForcedDown and DisableService.
+func (c *Client) ForceDownAndDisable(ctx context.Context, serviceID, reason string) error {
+	body := serviceUpdate{"forced_down": true, "status": "disabled"}
+	if reason != "" {
+		body["disabled_reason"] = reason
+	}
+	if err := c.updateService(ctx, serviceID, body); err != nil {
+		return fmt.Errorf("force down and disable service %s: %w", serviceID, err)
+	}
+	return nil
+}
+
 // DisableService disables the service, recording reason ("" = none).
 func (c *Client) DisableService(ctx context.Context, serviceID, reason string) error {
 	body := serviceUpdate{"status": "disabled"}

@@ -2,6 +2,7 @@ package nova_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -115,6 +116,35 @@ func TestHypervisorsFrom288HaveNoCapacity(t *testing.T) {
 		require.NotEmpty(t, h.ID)
 		require.Zero(t, h.VCPUs)
 		require.Zero(t, h.MemoryMB)
+	}
+}
+
+// From 2.88 os-hypervisors/detail carries each host's uptime, which Nova
+// reads over RPC from every compute host that still looks up: a host that
+// has just died holds the answer for Nova's RPC timeout. Hypervisors asks
+// 2.87 of a newer Nova, which reads only its database.
+func TestHypervisorsNeverAskUptime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		max  int
+		want string
+	}{
+		{max: 95, want: "2.87"}, // newer Nova: one version below the uptime
+		{max: 88, want: "2.87"},
+		{max: 87, want: "2.87"},
+		{max: 60, want: "2.60"}, // older Nova: what was negotiated
+	} {
+		b := setup(t, novasim.Options{MaxMicroversion: tc.max})
+		_, err := b.client.Hypervisors(context.Background())
+		require.NoError(t, err)
+		_, err = b.client.ComputeServices(context.Background())
+		require.NoError(t, err)
+		got := map[string][]string{}
+		for _, r := range b.sim.Requests() {
+			got[r.Path] = append(got[r.Path], r.Microversion)
+		}
+		require.Equal(t, []string{tc.want}, got["/os-hypervisors/detail"], "Nova at 2.%d", tc.max)
+		require.Equal(t, []string{fmt.Sprintf("2.%d", tc.max)}, got["/os-services"], "other calls keep the negotiated version")
 	}
 }
 

@@ -22,6 +22,7 @@ var (
 	_ recovery.Compute         = novaCompute{}
 	_ recovery.Versioned       = novaCompute{}
 	_ recovery.Locker          = novaCompute{}
+	_ recovery.ForceDowner     = novaCompute{}
 	_ recovery.PlacementReader = novaCompute{}
 	_ recovery.GroupReader     = novaCompute{}
 )
@@ -67,6 +68,10 @@ func (n novaCompute) ComputeServices(ctx context.Context) ([]recovery.Service, e
 
 func (n novaCompute) SetForcedDown(ctx context.Context, id string, down bool) error {
 	return mapErr(n.c.SetForcedDown(ctx, id, down))
+}
+
+func (n novaCompute) ForceDownAndDisable(ctx context.Context, id, reason string) error {
+	return mapErr(n.c.ForceDownAndDisable(ctx, id, reason))
 }
 
 func (n novaCompute) DisableService(ctx context.Context, id, reason string) error {

@@ -20,6 +20,12 @@ type Versioned interface {
 	Features() NovaFeatures
 }
 
+// ForceDowner is a Compute that forces a service down and disables it
+// (with reason) in one call. Without it forceDown makes the two calls.
+type ForceDowner interface {
+	ForceDownAndDisable(ctx context.Context, serviceID, reason string) error
+}
+
 // Locker is a Compute that can lock servers (with a reason where the
 // microversion has one) and unlock them. Without it instances are
 // evacuated unlocked.

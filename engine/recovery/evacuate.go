@@ -17,13 +17,28 @@ import (
 
 // evacuation is one host recovery's evacuate step.
 type evacuation struct {
-	fl     *Flows
-	job    *workflow.Job
+	fl  *Flows
+	job *workflow.Job
+	// placer is set before placed is closed; read it only after.
 	placer *Placer
+	placed chan struct{}
 
 	mu       sync.Mutex
 	reserved map[string]*sync.Once
 	resErr   map[string]error
+}
+
+// awaitPlacer waits until the recovery's targets are known.
+func (ev *evacuation) awaitPlacer(ctx context.Context) error {
+	select {
+	case <-ev.placed:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	if ev.placer == nil {
+		return ctxErr(ctx, errors.New("no placer")) // newPlacer failed: ctx is ended with its error
+	}
+	return nil
 }
 
 // hadIntent reports whether an earlier run journaled an evacuate intent

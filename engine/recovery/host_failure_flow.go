@@ -391,6 +391,12 @@ func (fl *Flows) forceDown(ctx context.Context, job *workflow.Job) error {
 	if err := job.Valid(); err != nil {
 		return err
 	}
+	if fd, ok := fl.compute.(ForceDowner); ok && !svc.ForcedDown && svc.Status != "disabled" {
+		if err := fd.ForceDownAndDisable(ctx, svc.ID, fl.cfg.HostDisableReason); err != nil {
+			return ctxErr(ctx, fmt.Errorf("force down and disable compute service: %w", err))
+		}
+		svc.ForcedDown, svc.Status = true, "disabled"
+	}
 	if !svc.ForcedDown {
 		if err := fl.compute.SetForcedDown(ctx, svc.ID, true); err != nil {
 			return ctxErr(ctx, fmt.Errorf("force down compute service: %w", err))
@@ -483,41 +489,47 @@ type instanceResult struct {
 // case within the engine's evacuation limits (per target, in all), which
 // each instance's evacuation waits for (evacuation.pick). One failed
 // instance does not stop or undo the others.
+//
+// The Placer is built (newPlacer) while the first instances are locked:
+// neither needs the other, and each instance's evacuation starts as soon
+// as it is locked and the Placer has chosen its target. Until the targets
+// are known the recovery works on the share any recovery gets (one
+// target's, or Threads); then on what its targets take in flight.
 func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selected) ([]instanceResult, error) {
-	r := job.Recovery
-	hosts, err := job.Store().RecoveryHostsOfSegment(ctx, r.SegmentUUID)
-	if err != nil {
-		return nil, err
-	}
-	services, hyps, err := fl.inv.get(ctx)
-	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list compute services and hypervisors: %w", err))
-	}
-	placer, err := fl.newPlacer(ctx, job, sel, hosts, services, hyps)
-	if err != nil {
-		return nil, err
-	}
-	ev := &evacuation{fl: fl, job: job, placer: placer, reserved: map[string]*sync.Once{}}
+	ev := &evacuation{fl: fl, job: job, placed: make(chan struct{}), reserved: map[string]*sync.Once{}}
 	results := make([]instanceResult, len(sel))
 	// A lost lease or a database failure in one instance stops the others
 	// too: the whole recovery resumes from the journal.
 	parent := ctx
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	sem := make(chan struct{}, fl.limit.perRecovery(fl.cfg.Threads, placer.Candidates()))
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var fatal error
-	for i, s := range sel {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if fatal == nil {
+			fatal = err
+			stop(err)
 		}
-		if ctx.Err() != nil {
+	}
+	slots := newSlots(fl.limit.perRecovery(fl.cfg.Threads, 0))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(ev.placed)
+		p, err := fl.newPlacer(ctx, job, sel, func(n int) { slots.grow(fl.limit.perRecovery(fl.cfg.Threads, n)) })
+		if err != nil {
+			fail(err)
+			return
+		}
+		ev.placer = p
+	})
+	for i, s := range sel {
+		if slots.acquire(ctx) != nil {
 			break
 		}
 		wg.Go(func() {
-			defer func() { <-sem }()
+			defer slots.release()
 			// An engine-wide token per instance being worked on: with
 			// many recoveries at once, no more instances are read,
 			// locked and evacuated than the engine may have in flight.
@@ -527,12 +539,7 @@ func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selec
 			defer fl.limit.leave()
 			res, err := ev.instance(ctx, s)
 			if err != nil {
-				mu.Lock()
-				if fatal == nil {
-					fatal = err
-					stop(err)
-				}
-				mu.Unlock()
+				fail(err)
 				return
 			}
 			results[i] = res

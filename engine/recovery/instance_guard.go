@@ -47,6 +47,9 @@ func (ev *evacuation) instance(ctx context.Context, s selected) (instanceResult,
 	if err != nil || skip {
 		return res, err
 	}
+	if err := ev.awaitPlacer(ctx); err != nil {
+		return res, err
+	}
 	res, err = ev.one(ctx, s)
 	if err != nil {
 		return res, err

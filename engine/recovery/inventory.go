@@ -65,18 +65,26 @@ func (inv *inventory) get(ctx context.Context) (map[string]Service, map[string]H
 	}
 }
 
+// fetch reads the services and the hypervisors at the same time.
 func (inv *inventory) fetch(ctx context.Context) (map[string]Service, map[string]Hypervisor, error) {
-	svcs, err := inv.c.ComputeServices(ctx)
-	if err != nil {
-		return nil, nil, err
+	var (
+		wg           sync.WaitGroup
+		svcs         []Service
+		hvs          []Hypervisor
+		svcErr, hErr error
+	)
+	wg.Go(func() { svcs, svcErr = inv.c.ComputeServices(ctx) })
+	wg.Go(func() { hvs, hErr = inv.c.Hypervisors(ctx) })
+	wg.Wait()
+	if svcErr != nil {
+		return nil, nil, svcErr
+	}
+	if hErr != nil {
+		return nil, nil, hErr
 	}
 	services := make(map[string]Service, len(svcs))
 	for _, s := range svcs {
 		services[s.Host] = s
-	}
-	hvs, err := inv.c.Hypervisors(ctx)
-	if err != nil {
-		return nil, nil, err
 	}
 	hyps := make(map[string]Hypervisor, len(hvs))
 	for _, h := range hvs {

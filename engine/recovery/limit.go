@@ -104,3 +104,57 @@ func (l *evacLimiter) changed() <-chan struct{} {
 	defer l.mu.Unlock()
 	return l.freed
 }
+
+// slots bounds how many instances one recovery works on at once. Its size
+// only grows: a recovery starts with the share any recovery gets and grows
+// to what its targets take in flight once they are known.
+type slots struct {
+	mu      sync.Mutex
+	used    int
+	size    int
+	changed chan struct{} // closed and replaced on release and grow
+}
+
+func newSlots(size int) *slots { return &slots{size: size, changed: make(chan struct{})} }
+
+// acquire takes a slot, waiting for one while all are used.
+func (s *slots) acquire(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.used < s.size {
+			s.used++
+			s.mu.Unlock()
+			return nil
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// release gives a slot back.
+func (s *slots) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.used--
+	s.wake()
+}
+
+// grow raises the size to n (never lowers it).
+func (s *slots) grow(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n > s.size {
+		s.size = n
+		s.wake()
+	}
+}
+
+func (s *slots) wake() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}

@@ -1,6 +1,7 @@
 package recovery
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,4 +26,29 @@ func TestPerRecovery(t *testing.T) {
 			require.Equal(t, tc.want, l.perRecovery(tc.threads, tc.targets))
 		})
 	}
+}
+
+func TestSlots(t *testing.T) {
+	t.Parallel()
+	// An ended context: acquire then answers at once, with a slot when
+	// one is free and an error when it would wait.
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := newSlots(2)
+	require.NoError(t, s.acquire(ended))
+	require.NoError(t, s.acquire(ended))
+	require.Error(t, s.acquire(ended), "both used: waits")
+	s.grow(1)
+	require.Error(t, s.acquire(ended), "grow never lowers the size")
+	s.grow(3)
+	require.NoError(t, s.acquire(ended), "grown: a third slot")
+	require.Error(t, s.acquire(ended))
+	s.release()
+	require.NoError(t, s.acquire(ended), "released: free again")
+
+	// A waiter is woken by a release.
+	got := make(chan error)
+	go func() { got <- s.acquire(context.Background()) }()
+	s.release()
+	require.NoError(t, <-got)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -154,4 +155,25 @@ func TestOptionTableMatchesMetadata(t *testing.T) {
 			t.Errorf("%s: %s is allowed", name, opt)
 		}
 	}
+}
+
+// TestOptionsReachTheAgentInNormalForm checks that the agent reads the
+// options as fencing/fenceopt normalised them: the agents compare names
+// case-sensitively (IP would be ignored) and read a switch only as 1, yes,
+// on or true.
+func TestOptionsReachTheAgentInNormalForm(t *testing.T) {
+	t.Parallel()
+	p, rec := fakeAgent(t, `exit 0`)
+	d, err := agent.New(agent.Config{Agent: p, Options: map[string]string{"IP": "10.0.0.5", "SSL-Insecure": "yes", "inet6_only": "Off", "power_wait": "0.5"}})
+	require.NoError(t, err)
+	_, _, err = d.PowerStatus(t.Context())
+	require.NoError(t, err)
+	data, err := os.ReadFile(rec)
+	require.NoError(t, err)
+	_, stdin, ok := strings.Cut(string(data), "STDIN\n")
+	require.True(t, ok)
+	require.Equal(t, "action=status\ninet6_only=0\nip=10.0.0.5\npower_wait=0.5\nssl_insecure=1\nverbose=1\n", stdin)
+	require.Equal(t, "agent:fence_fake:10.0.0.5", d.Name())
+	_, err = agent.New(agent.Config{Agent: p, Options: map[string]string{"ssl_insecure": "sometimes"}})
+	require.ErrorContains(t, err, "must be a boolean")
 }

@@ -3,6 +3,7 @@ package ipmi_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lazarus-ha/lazarus/fencing"
+	"github.com/lazarus-ha/lazarus/fencing/fenceopt"
 	"github.com/lazarus-ha/lazarus/fencing/ipmi"
 	"github.com/lazarus-ha/lazarus/test/ipmisim"
 )
@@ -261,4 +263,32 @@ func TestConfigStringHidesPassword(t *testing.T) {
 	cfg := ipmi.Config{Address: "a", Username: "u", Password: "s3cret-pw"}
 	require.NotContains(t, cfg.String(), "s3cret-pw")
 	require.NotContains(t, fmt.Sprintf("%v %+v %s", cfg, cfg, cfg), "s3cret-pw")
+}
+
+// TestAcceptsWhatTheSchemaAccepts checks that every ipmi device
+// fencing/fenceopt accepts (and so the API stores) builds: each privilege
+// the schema offers, and its cipher suite bounds, through ConfigFrom.
+func TestAcceptsWhatTheSchemaAccepts(t *testing.T) {
+	t.Parallel()
+	spec, ok := fenceopt.SpecOf(fenceopt.DriverIPMI)
+	require.True(t, ok)
+	var values []map[string]string
+	for _, o := range spec.Options {
+		switch o.Type {
+		case fenceopt.Enum:
+			for _, v := range o.Values {
+				values = append(values, map[string]string{o.Name: strings.ToUpper(v)})
+			}
+		case fenceopt.Integer:
+			values = append(values, map[string]string{o.Name: strconv.Itoa(o.Min)}, map[string]string{o.Name: strconv.Itoa(o.Max)})
+		}
+	}
+	require.NotEmpty(t, values)
+	for _, opts := range values {
+		o, err := fenceopt.ParseIPMI(fenceopt.Device{Driver: fenceopt.DriverIPMI, Address: "bmc", Options: opts})
+		require.NoError(t, err, "%v", opts)
+		d, err := ipmi.New(ipmi.ConfigFrom(o))
+		require.NoError(t, err, "%v", opts)
+		require.Equal(t, "ipmi:bmc:623", d.Name())
+	}
 }

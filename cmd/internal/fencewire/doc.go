@@ -6,7 +6,10 @@
 //
 // HostFencer.Fence(ctx, host) reads the host's devices, groups them by
 // level (ascending; a "manual" device makes its level manual), builds an
-// ipmi.Device or agent.Device for each, and runs the topology. The engine
+// ipmi.Device or agent.Device for each, and runs the topology. A stored
+// device's fields and options are mapped to the driver's config by
+// fencing/fenceopt (ParseIPMI, ParseAgent), the schema the API validated
+// them with; nothing here reads an option itself. The engine
 // adapts HostFencer to its own Fencer interface in cmd/lazarus-engine.
 //
 // Readiness checks each device periodically (reachable, credentials
@@ -19,7 +22,8 @@
 // # Failure handling
 //
 // A device whose password does not decrypt (wrong key file, a row copied
-// from another host) fails its level like an unreachable one; the error
-// says so. Passwords are never logged: errors of the drivers never contain
+// from another host), or whose options the schema refuses (a row written
+// straight into the database, or before the schema knew an option's type),
+// fails its level like an unreachable one; the error says so. Passwords are never logged: errors of the drivers never contain
 // them, and this package logs only errors and device names.
 package fencewire

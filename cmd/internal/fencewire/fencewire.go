@@ -128,7 +128,7 @@ func BuildDevice(d *store.FenceDevice, box *secret.Box, cfg Config) (fencing.Dev
 	}
 	switch d.Driver {
 	case DriverIPMI:
-		o, err := fenceopt.ParseIPMI(Spec(d))
+		o, err := fenceopt.ParseIPMI(schemaDevice(d))
 		if err != nil {
 			return nil, fmt.Errorf("fence device %s: %w", d.UUID, err)
 		}
@@ -139,7 +139,7 @@ func BuildDevice(d *store.FenceDevice, box *secret.Box, cfg Config) (fencing.Dev
 		c.PollInterval, c.PowerOffTimeout = cfg.PollInterval, cfg.PowerOffTimeout
 		return ipmi.New(c)
 	case DriverAgent:
-		o, err := fenceopt.ParseAgent(Spec(d))
+		o, err := fenceopt.ParseAgent(schemaDevice(d))
 		if err != nil {
 			return nil, fmt.Errorf("fence device %s: %w", d.UUID, err)
 		}
@@ -152,8 +152,8 @@ func BuildDevice(d *store.FenceDevice, box *secret.Box, cfg Config) (fencing.Dev
 	}
 }
 
-// Spec is a stored device as fenceopt reads it.
-func Spec(d *store.FenceDevice) fenceopt.Device {
+// schemaDevice is a stored device as fenceopt reads it.
+func schemaDevice(d *store.FenceDevice) fenceopt.Device {
 	return fenceopt.Device{Driver: d.Driver, Agent: d.Agent, Address: d.Address, Port: d.Port, Username: d.Username, Options: d.Options}
 }
 

@@ -217,25 +217,38 @@ func filter(calls []string, prefix string) []string {
 
 // TestStoredForbiddenOptionNeverRuns is the engine side of issue #16: a
 // fence device written straight into the database with an option that
-// makes the agent run a program is refused by fencing/agent before any
-// process starts, by the readiness check as by a fence.
+// makes the agent run a program, or with a path for its agent, is refused
+// by fencing/fenceopt's schema before any process starts, by the readiness
+// check as by a fence. (Not parallel: the fake agent is found through
+// PATH, as a real one is.)
 func TestStoredForbiddenOptionNeverRuns(t *testing.T) {
-	t.Parallel()
 	b := setup(t)
 	h := b.host(t, "compute-1")
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "ran")
 	script := filepath.Join(dir, "fence_fake")
 	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\ntouch "+marker+"\nexit 0\n"), 0o755))
-	for i, opts := range []string{`{"ipmitool_path": "/tmp/x"}`, `{"IPMITOOL_PATH": "/tmp/x"}`, `{"ssh_options": "-o ProxyCommand=sh"}`, `{"debug_file": "/etc/cron.d/x"}`} {
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	rows := []struct{ agent, opts string }{
+		{"fence_fake", `{"ipmitool_path": "/tmp/x"}`},
+		{"fence_fake", `{"IPMITOOL_PATH": "/tmp/x"}`},
+		{"fence_fake", `{"ssh_options": "-o ProxyCommand=sh"}`},
+		{"fence_fake", `{"debug_file": "/etc/cron.d/x"}`},
+		// The API stores agent names only; the engine holds rows to the same rule.
+		{script, `{}`},
+	}
+	for i, r := range rows {
 		_, err := b.st.Pool().Exec(context.Background(), `INSERT INTO fence_devices (uuid, host_uuid, level, driver, agent, address, options)
-			VALUES (gen_random_uuid(), $1, $2, 'agent', $3, '10.0.0.5', $4::jsonb)`, h.UUID, i+1, script, opts)
+			VALUES (gen_random_uuid(), $1, $2, 'agent', $3, '10.0.0.5', $4::jsonb)`, h.UUID, i+1, r.agent, r.opts)
 		require.NoError(t, err)
 	}
 	f := fencewire.New(b.st, b.box, b.cfg, b.log)
 	_, err := f.Fence(t.Context(), "compute-1")
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "refused")
+	for _, why := range []string{"Option ipmitool_path is refused", "Option IPMITOOL_PATH is refused", "Option ssh_options is refused",
+		"Option debug_file is refused", "Driver agent needs agent, the name of a fence agent"} {
+		require.Contains(t, err.Error(), why)
+	}
 	_, _, err = f.PowerStatus(t.Context(), "compute-1")
 	require.Error(t, err)
 	out, err := fencewire.NewReadiness(b.st, b.box, b.cfg, b.log, prometheus.NewRegistry()).RunOnce(t.Context())

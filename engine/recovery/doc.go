@@ -37,6 +37,15 @@
 //	                                  └ ERROR elsewhere / timeout ─► failed
 //	                                          start refused / not ACTIVE ─► failed (evacuated)
 //
+// The fence step and each instance's evacuation are small state machines
+// (fenceState in fence_step.go, evacState in evacuate.go): each state does
+// its I/O, and a pure function with a table test decides the next one.
+//
+// The flows reach the database only through the workflow journal
+// (job.Checkpoint, job.Result) and ledger (ledger.go), whose writes change
+// their row in the same lease-checked transaction as the entries that
+// journal them.
+//
 // # Failure handling
 //
 // Nothing is evacuated before the host is proven dead (invariant 1): when

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lazarus-ha/lazarus/engine/workflow"
 	"github.com/lazarus-ha/lazarus/store"
 )
@@ -27,6 +25,8 @@ type evacuation struct {
 	reserved map[string]*sync.Once
 	resErr   map[string]error
 }
+
+func (ev *evacuation) ledger() ledger { return ledgerOf(ev.job) }
 
 // awaitPlacer waits until the recovery's targets are known.
 func (ev *evacuation) awaitPlacer(ctx context.Context) error {
@@ -70,153 +70,345 @@ func evacuationPending(migs []Migration, failedHost string, since time.Time) boo
 	return false
 }
 
-// one evacuates and confirms one instance. The returned error is only for
-// a lost lease or shutdown; an instance that cannot be evacuated is a
-// result with status failed.
+// evacState names where one instance's evacuation is. The loop of one
+// moves between them; each transition is decided by a pure function
+// (afterRead, afterPick, afterIssue, afterConfirm) with a table test, and
+// every state that ends the instance journals its result with its vmove.
+//
+//	readServer ──gone──► ignored
+//	  │ ├─unreadable─► waitRead ──► readServer (attempt+1) … failed
+//	  │ ├─moving or moved (task state, or an evacuation in Nova's migrations)─► confirm
+//	  │ └─idle on the failed host─► pickTarget (after evacuate_attempts: failed)
+//	pickTarget ──none fits──► failed (with the reason per candidate)
+//	  ├─waited for a slot and Nova changed meanwhile─► readServer (attempt+1)
+//	  └─► issue (a reserved host is prepared first; failing that: readServer, next target)
+//	issue ──intent journaled, evacuate call refused─► readServer (attempt+1, next target)
+//	  └─accepted─► confirm
+//	confirm ──ACTIVE (or its state) on another host─► succeeded
+//	  ├─back on the failed host─► readServer (attempt+1, next target)
+//	  └─ERROR elsewhere, or timed out (it may still land)─► failed
+//
+// Nova is read (readServer) before every evacuate call, and a target is
+// never tried twice for one instance; nothing is issued for an instance
+// Nova shows moving (invariant 3).
+type evacState int
+
+const (
+	stReadServer evacState = iota
+	stWaitRead
+	stPickTarget
+	stIssue
+	stConfirm
+	stIgnored
+	stFailed
+	stSucceeded
+)
+
+var evacStateNames = [...]string{"read_server", "wait_read", "pick_target", "issue", "confirm", "ignored", "failed", "succeeded"}
+
+func (s evacState) String() string { return evacStateNames[s] }
+
+// readSeen is what a read of the server (and, when needed, of its
+// migrations) showed.
+type readSeen struct {
+	gone, unreadable bool
+	// onFailedHost is the server still on the failed host; moving is an
+	// evacuation in flight or finished (task state, or migrations).
+	onFailedHost, moving bool
+	// exhausted: this attempt is past evacuate_attempts.
+	exhausted bool
+}
+
+// afterRead decides what follows a read of the server.
+func afterRead(r readSeen) evacState {
+	switch {
+	case r.gone:
+		return stIgnored
+	case r.unreadable && r.exhausted:
+		return stFailed
+	case r.unreadable:
+		return stWaitRead
+	case !r.onFailedHost || r.moving:
+		return stConfirm // nothing to issue: it is on its way, or arrived
+	case r.exhausted:
+		return stFailed
+	}
+	return stPickTarget
+}
+
+// afterPick decides what follows the choice of a target: none fits (found
+// false); the wait for a slot was long enough for Nova to change (changed:
+// the server left the failed host or got busy, or could not be re-read);
+// else the evacuation is issued.
+func afterPick(found, changed bool) evacState {
+	switch {
+	case changed:
+		return stReadServer
+	case !found:
+		return stFailed
+	}
+	return stIssue
+}
+
+// afterIssue decides what follows the evacuate call (or the preparation
+// of a reserved target before it): refused means read Nova again and try
+// the next target.
+func afterIssue(refused bool) evacState {
+	if refused {
+		return stReadServer
+	}
+	return stConfirm
+}
+
+// afterConfirm decides what follows the wait for the instance: arrived on
+// another host; else a retry only when it is idle back on the failed host
+// (an instance that left it, or may still land, is not evacuated again).
+func afterConfirm(arrived, onFailedHost, timedOut bool) evacState {
+	switch {
+	case arrived:
+		return stSucceeded
+	case !onFailedHost || timedOut:
+		return stFailed
+	}
+	return stReadServer
+}
+
+// evacRun is one instance's evacuation in progress: the loop state of one.
+type evacRun struct {
+	ev     *evacuation
+	s      selected
+	flavor Flavor
+	// attempt counts the reads of Nova that may lead to an evacuate call.
+	attempt int
+	// tried are the targets given up for this instance.
+	tried map[string]bool
+	// slot is the target whose evacuation slot this instance holds, from
+	// pick until its evacuation is confirmed, failed or given up; target
+	// the one this attempt's room is claimed on.
+	slot, target *Target
+	// lastReason is why the last attempt did not work.
+	lastReason string
+	// checkNova: read the migrations too (after the first read, or when
+	// an earlier run journaled an intent: Nova may be acting already).
+	checkNova bool
+	srv       Server
+	// end is the journaled outcome, once a final state is reached.
+	end instanceResult
+}
+
+// free gives back the evacuation slot held, if any.
+func (run *evacRun) free() {
+	if run.slot != nil {
+		run.ev.fl.limit.release(run.slot.Name)
+		run.slot = nil
+	}
+}
+
+// giveUpTarget releases the room claimed on this attempt's target and
+// never tries it again for this instance.
+func (run *evacRun) giveUpTarget() {
+	if run.target != nil {
+		run.ev.placer.Release(run.target, run.flavor)
+		run.tried[run.target.Name] = true
+		run.target = nil
+	}
+}
+
+// one evacuates and confirms one instance, state by state (evacState).
+// The returned error is only for a lost lease or shutdown; an instance
+// that cannot be evacuated is a result with status failed.
 func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, error) {
-	fl, job, r := ev.fl, ev.job, ev.job.Recovery
-	if e, ok := job.Result("evacuate", s.ID); ok && e.State == store.StepStateSuccess {
+	if e, ok := ev.job.Result("evacuate", s.ID); ok && e.State == store.StepStateSuccess {
 		return instanceResult{id: s.ID, status: "succeeded"}, nil
 	}
-	flavor := ev.placer.flavorOf(s)
-	tried := map[string]bool{}
-	// slot is the target whose evacuation slot this instance holds, from
-	// pick until its evacuation is confirmed, failed or given up.
-	var slot *Target
-	free := func() {
-		if slot != nil {
-			fl.limit.release(slot.Name)
-			slot = nil
-		}
-	}
-	defer free()
-	var lastReason string
-	checkNova := hadIntent(job, s.ID)
-	for attempt := 1; ; attempt++ {
-		// Re-read Nova before any (re-)issue: the instance may have moved
-		// already, or an evacuation may be in flight (invariant 3).
-		srv, err := fl.compute.Server(ctx, s.ID)
-		if errors.Is(err, ErrNotFound) {
-			return ev.record(ctx, s.ID, store.StepStateSkipped, "ignored", "", "instance no longer exists")
+	run := &evacRun{ev: ev, s: s, flavor: ev.placer.flavorOf(s), attempt: 1, tried: map[string]bool{}, checkNova: hadIntent(ev.job, s.ID)}
+	defer run.free()
+	st := stReadServer
+	for {
+		var next evacState
+		var err error
+		switch st {
+		case stReadServer:
+			next, err = run.readServer(ctx)
+		case stWaitRead:
+			next, err = stReadServer, sleep(ctx, ev.fl.cfg.VerifyInterval)
+		case stPickTarget:
+			next, err = run.pickTarget(ctx)
+		case stIssue:
+			next, err = run.issue(ctx)
+		case stConfirm:
+			next, err = run.confirm(ctx)
+		default:
+			return run.end, nil // a final state journaled the result
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return instanceResult{}, context.Cause(ctx)
-			}
-			lastReason = "read server: " + err.Error()
-			if attempt > fl.cfg.EvacuateAttempts {
-				return ev.record(ctx, s.ID, store.StepStateFailure, "failed", "", lastReason)
-			}
-			if err := sleep(ctx, fl.cfg.VerifyInterval); err != nil {
-				return instanceResult{}, err
-			}
-			continue
+			return instanceResult{}, err
 		}
-		inFlight := srv.TaskState != ""
-		if !inFlight && checkNova && srv.Host == r.HostName {
-			migs, err := fl.compute.Migrations(ctx, s.ID)
+		if next == stReadServer {
+			run.attempt++
+		}
+		st = next
+	}
+}
+
+// readServer re-reads Nova before any (re-)issue: the instance may have
+// moved already, or an evacuation may be in flight (invariant 3).
+func (run *evacRun) readServer(ctx context.Context) (evacState, error) {
+	ev, failed := run.ev, run.ev.job.Recovery.HostName
+	srv, err := ev.fl.compute.Server(ctx, run.s.ID)
+	seen := readSeen{gone: errors.Is(err, ErrNotFound), unreadable: err != nil, exhausted: run.attempt > ev.fl.cfg.EvacuateAttempts}
+	if err != nil && !seen.gone {
+		if ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		run.lastReason = "read server: " + err.Error()
+	}
+	if err == nil {
+		run.srv = srv
+		seen.onFailedHost, seen.moving = srv.Host == failed, srv.TaskState != ""
+		if !seen.moving && run.checkNova && seen.onFailedHost {
+			migs, err := ev.fl.compute.Migrations(ctx, run.s.ID)
 			if err != nil {
-				return instanceResult{}, ctxErr(ctx, fmt.Errorf("read migrations of %s: %w", s.ID, err))
+				return 0, ctxErr(ctx, fmt.Errorf("read migrations of %s: %w", run.s.ID, err))
 			}
 			// Not only in-flight evacuations: one Nova finished ("done")
 			// between our server read and this migrations read has landed
 			// elsewhere, and a second call would start the instance twice.
-			inFlight = evacuationPending(migs, r.HostName, r.CreatedAt.Add(-time.Minute))
+			seen.moving = evacuationPending(migs, failed, ev.job.Recovery.CreatedAt.Add(-time.Minute))
 		}
-		checkNova = true
-		var target *Target
-		if srv.Host == r.HostName && !inFlight {
-			if attempt > fl.cfg.EvacuateAttempts {
-				return ev.record(ctx, s.ID, store.StepStateFailure, "failed", "", fmt.Sprintf("gave up after %d attempts: %s", fl.cfg.EvacuateAttempts, lastReason))
-			}
-			t, waited, err := ev.pick(ctx, flavor, tried)
-			if err != nil {
-				return instanceResult{}, err
-			}
-			if t != nil && waited {
-				// Waiting for a slot may have taken long: read Nova
-				// again before acting on the old reading.
-				if srv, err = fl.compute.Server(ctx, s.ID); err != nil || srv.Host != r.HostName || srv.TaskState != "" {
-					fl.limit.release(t.Name)
-					ev.placer.Release(t, flavor)
-					continue
-				}
-			}
-			slot = t
-			if t == nil {
-				reason := ev.placer.noTarget(flavor)
-				if lastReason != "" {
-					reason += "; last attempt: " + lastReason
-				}
-				return ev.record(ctx, s.ID, store.StepStateFailure, "failed", "", reason)
-			}
-			target = t
-			if t.Reserved {
-				if err := ev.useReserved(ctx, t); err != nil {
-					if ctx.Err() != nil || errors.Is(err, store.ErrLeaseLost) {
-						return instanceResult{}, ctxErr(ctx, err)
-					}
-					ev.placer.Release(t, flavor)
-					free()
-					tried[t.Name] = true
-					lastReason = err.Error()
-					continue
-				}
-			}
-			err = job.Tx(ctx, func(tx pgx.Tx) error {
-				return store.VMoveUpdateTx(ctx, tx, r.NotificationUUID, s.ID, "ongoing", t.Name, "")
-			}, store.StepEntry{Name: "evacuate", Item: s.ID, Phase: store.StepPhaseIntent, State: store.StepStateRunning, Progress: 0.5,
-				Message: fmt.Sprintf("Evacuation of instance started: '%s' to '%s'", s.ID, t.Name),
-				Detail:  map[string]any{"target": t.Name, "attempt": attempt}})
-			if err != nil {
-				return instanceResult{}, err
-			}
-			if err := job.Valid(); err != nil {
-				return instanceResult{}, err
-			}
-			if err := fl.compute.Evacuate(ctx, s.ID, t.Name); err != nil {
-				if ctx.Err() != nil {
-					return instanceResult{}, context.Cause(ctx)
-				}
-				fl.metrics.Evacuation("retried")
-				ev.placer.Release(t, flavor)
-				free()
-				tried[t.Name] = true
-				lastReason = fmt.Sprintf("evacuate to %s: %v", t.Name, err)
-				job.Log.WarnContext(ctx, "evacuate call failed", "instance", s.ID, "target", t.Name, "attempt", attempt, "err", err)
-				continue
-			}
-		}
-		// Confirm: ACTIVE (or its original state) on another host.
-		srv, ok, reason, err := ev.confirm(ctx, s)
-		free()
-		if err != nil {
-			return instanceResult{}, err
-		}
-		if ok {
-			if s.VMState == "stopped" && srv.VMState == "active" {
-				// Masakari keeps a stopped instance stopped after evacuation.
-				if err := fl.compute.StopServer(ctx, s.ID); err != nil && !errors.Is(err, ErrConflict) {
-					job.Log.WarnContext(ctx, "stop evacuated instance", "instance", s.ID, "err", err)
-				}
-			}
-			fl.metrics.Evacuation("succeeded")
-			return ev.record(ctx, s.ID, store.StepStateSuccess, "succeeded", srv.Host,
-				fmt.Sprintf("Successfully evacuated instance '%s' from host '%s' to '%s'", s.ID, r.HostName, srv.Host))
-		}
-		lastReason = reason
-		if target != nil {
-			ev.placer.Release(target, flavor)
-			tried[target.Name] = true
-		}
-		if srv.Host != r.HostName || strings.HasPrefix(reason, "timed out") {
-			// It left the failed host but not into a good state, or it may
-			// still land: evacuating again could start it twice.
-			fl.metrics.Evacuation("failed")
-			return ev.record(ctx, s.ID, store.StepStateFailure, "failed", srv.Host, reason)
-		}
-		fl.metrics.Evacuation("retried")
+		run.checkNova = true
 	}
+	next := afterRead(seen)
+	switch {
+	case next == stIgnored:
+		return run.finish(ctx, store.StepStateSkipped, "ignored", "", "instance no longer exists")
+	case next == stFailed && seen.unreadable:
+		return run.finish(ctx, store.StepStateFailure, "failed", "", run.lastReason)
+	case next == stFailed:
+		return run.finish(ctx, store.StepStateFailure, "failed", "",
+			fmt.Sprintf("gave up after %d attempts: %s", ev.fl.cfg.EvacuateAttempts, run.lastReason))
+	}
+	return next, nil
+}
+
+// pickTarget chooses a target with room and an evacuation slot (pick).
+func (run *evacRun) pickTarget(ctx context.Context) (evacState, error) {
+	ev, failed := run.ev, run.ev.job.Recovery.HostName
+	t, waited, err := ev.pick(ctx, run.flavor, run.tried)
+	if err != nil {
+		return 0, err
+	}
+	changed := false
+	if t != nil && waited {
+		// Waiting for a slot may have taken long: read Nova again before
+		// acting on the old reading.
+		srv, err := ev.fl.compute.Server(ctx, run.s.ID)
+		changed = err != nil || srv.Host != failed || srv.TaskState != ""
+		if changed {
+			ev.fl.limit.release(t.Name)
+			ev.placer.Release(t, run.flavor)
+		} else {
+			run.srv = srv
+		}
+	}
+	next := afterPick(t != nil, changed)
+	switch next {
+	case stFailed:
+		reason := ev.placer.noTarget(run.flavor)
+		if run.lastReason != "" {
+			reason += "; last attempt: " + run.lastReason
+		}
+		return run.finish(ctx, store.StepStateFailure, "failed", "", reason)
+	case stIssue:
+		run.slot, run.target = t, t
+	}
+	return next, nil
+}
+
+// issue prepares a reserved target, journals the intent with the vmove
+// (ongoing, to the target) and calls evacuate.
+func (run *evacRun) issue(ctx context.Context) (evacState, error) {
+	ev, job, t := run.ev, run.ev.job, run.target
+	if t.Reserved {
+		if err := ev.useReserved(ctx, t); err != nil {
+			if ctx.Err() != nil || errors.Is(err, store.ErrLeaseLost) {
+				return 0, ctxErr(ctx, err)
+			}
+			run.giveUpTarget()
+			run.free()
+			run.lastReason = err.Error()
+			return afterIssue(true), nil
+		}
+	}
+	if err := ev.ledger().evacuateIntent(ctx, run.s.ID, t.Name, run.attempt); err != nil {
+		return 0, err
+	}
+	if err := job.Valid(); err != nil {
+		return 0, err
+	}
+	err := ev.fl.compute.Evacuate(ctx, run.s.ID, t.Name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		ev.fl.metrics.Evacuation("retried")
+		run.giveUpTarget()
+		run.free()
+		run.lastReason = fmt.Sprintf("evacuate to %s: %v", t.Name, err)
+		job.Log.WarnContext(ctx, "evacuate call failed", "instance", run.s.ID, "target", t.Name, "attempt", run.attempt, "err", err)
+	}
+	return afterIssue(err != nil), nil
+}
+
+// confirm waits for the instance ACTIVE (or its original state) on
+// another host.
+func (run *evacRun) confirm(ctx context.Context) (evacState, error) {
+	ev, failed := run.ev, run.ev.job.Recovery.HostName
+	srv, ok, reason, err := ev.confirm(ctx, run.s)
+	run.free()
+	if err != nil {
+		return 0, err
+	}
+	timedOut := strings.HasPrefix(reason, "timed out")
+	next := afterConfirm(ok, srv.Host == failed, timedOut)
+	switch next {
+	case stSucceeded:
+		if run.s.VMState == "stopped" && srv.VMState == "active" {
+			// Masakari keeps a stopped instance stopped after evacuation.
+			if err := ev.fl.compute.StopServer(ctx, run.s.ID); err != nil && !errors.Is(err, ErrConflict) {
+				ev.job.Log.WarnContext(ctx, "stop evacuated instance", "instance", run.s.ID, "err", err)
+			}
+		}
+		ev.fl.metrics.Evacuation("succeeded")
+		return run.finish(ctx, store.StepStateSuccess, "succeeded", srv.Host,
+			fmt.Sprintf("Successfully evacuated instance '%s' from host '%s' to '%s'", run.s.ID, failed, srv.Host))
+	}
+	run.lastReason = reason
+	run.giveUpTarget()
+	if next == stFailed {
+		// It left the failed host but not into a good state, or it may
+		// still land: evacuating again could start it twice.
+		ev.fl.metrics.Evacuation("failed")
+		return run.finish(ctx, store.StepStateFailure, "failed", srv.Host, reason)
+	}
+	ev.fl.metrics.Evacuation("retried")
+	return next, nil
+}
+
+// finish journals the instance's result (record) and ends the loop.
+func (run *evacRun) finish(ctx context.Context, state, status, dest, msg string) (evacState, error) {
+	res, err := run.ev.record(ctx, run.s.ID, state, status, dest, msg)
+	if err != nil {
+		return 0, err
+	}
+	run.end = res
+	switch status {
+	case "succeeded":
+		return stSucceeded, nil
+	case "ignored":
+		return stIgnored, nil
+	}
+	return stFailed, nil
 }
 
 // pick chooses a target for f, not in tried, with room (Placer) and a free
@@ -302,10 +494,8 @@ func (ev *evacuation) record(ctx context.Context, id, state, status, dest, msg s
 	if state == store.StepStateFailure {
 		msg = fmt.Sprintf("Failed to evacuate instance '%s' from host '%s': %s", id, r.HostName, msg)
 	}
-	err := ev.job.Tx(ctx, func(tx pgx.Tx) error {
-		return store.VMoveUpdateTx(ctx, tx, r.NotificationUUID, id, status, dest, msg)
-	}, store.StepEntry{Name: "evacuate", Item: id, Phase: store.StepPhaseResult, State: state, Progress: 1, Message: msg,
-		Detail: map[string]any{"dest": dest}})
+	err := ev.ledger().updateVMove(ctx, id, status, dest, msg, store.StepEntry{Name: "evacuate", Item: id, Phase: store.StepPhaseResult,
+		State: state, Progress: 1, Message: msg, Detail: map[string]any{"dest": dest}})
 	if err != nil {
 		return instanceResult{}, err
 	}
@@ -370,7 +560,7 @@ func (ev *evacuation) prepareReserved(ctx context.Context, t *Target) error {
 			return fmt.Errorf("enable reserved host %s: %w", t.Name, err)
 		}
 	}
-	return job.Tx(ctx, func(tx pgx.Tx) error { return store.RecoveryHostUnreserveTx(ctx, tx, t.HostUUID) },
+	return ev.ledger().unreserveHost(ctx, t.HostUUID,
 		store.StepEntry{Name: "reserved_host", Item: t.Name, Phase: store.StepPhaseResult, State: store.StepStateSuccess, Progress: 1,
 			Message: fmt.Sprintf("Enabling reserved host: '%s'", t.Name)})
 }

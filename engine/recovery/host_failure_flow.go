@@ -10,15 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/lazarus-ha/lazarus/engine/brake"
 	"github.com/lazarus-ha/lazarus/engine/workflow"
 	"github.com/lazarus-ha/lazarus/monitors/event"
 	"github.com/lazarus-ha/lazarus/store"
 )
-
-var errHold = errors.New("hold")
 
 // observerGrace bounds the wait for a monitor event's observer row.
 const observerGrace = 5 * time.Second
@@ -55,7 +50,7 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 			}
 			return finish(StatusIgnored, "Not evacuated: "+v.Reason+"."), nil
 		case ActionProcessFlow:
-			if err := job.Tx(ctx, func(tx pgx.Tx) error { return store.RecoveryHostSetMaintenanceTx(ctx, tx, r.HostUUID) },
+			if err := ledgerOf(job).setMaintenance(ctx,
 				step("verdict", store.StepStateSuccess, 1, v.Reason, nil)); err != nil {
 				return workflow.Outcome{}, err
 			}
@@ -67,7 +62,7 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 		}
 		// Proceed: the host goes on maintenance (Masakari does the same on
 		// STOPPED), remembered as set by Lazarus.
-		if err := job.Tx(ctx, func(tx pgx.Tx) error { return store.RecoveryHostSetMaintenanceTx(ctx, tx, r.HostUUID) },
+		if err := ledgerOf(job).setMaintenance(ctx,
 			step("verdict", store.StepStateSuccess, 1, "Host failure confirmed: "+v.Reason, nil)); err != nil {
 			return workflow.Outcome{}, err
 		}
@@ -166,7 +161,7 @@ func (fl *Flows) verdict(ctx context.Context, job *workflow.Job) (Verdict, error
 	waitFrom := time.Now()
 	for {
 		var err error
-		obs, err = job.Store().NotificationObservers(ctx, r.NotificationUUID)
+		obs, err = ledgerOf(job).observers(ctx)
 		if err != nil {
 			return Verdict{}, err
 		}
@@ -224,159 +219,6 @@ func ObserverEvidence(obs []store.Observer) (observers, isolated int, alive []st
 	}
 	sort.Strings(alive)
 	return observers, isolated, alive
-}
-
-// fence proves the host dead: an operator's confirmation, or an automatic
-// fence through the storm brake's gate. done is false when the recovery
-// must hold (the outcome says why).
-func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (workflow.Outcome, bool, error) {
-	r := job.Recovery
-	if ok, err := fl.confirmed(ctx, job); err != nil {
-		return workflow.Outcome{}, false, err
-	} else if ok {
-		fl.metrics.Fence("confirmed")
-		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1,
-			fmt.Sprintf("Operator confirmed host '%s' is off", r.HostName), nil))
-	}
-	var selfErr error
-	if fl.self != nil {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		selfErr = fl.self.Check(sctx)
-		cancel()
-		if ctx.Err() != nil {
-			return workflow.Outcome{}, false, context.Cause(ctx)
-		}
-	}
-	// Heartbeats that vanished at once count as failing hosts too, even
-	// before any monitor reported them: live hosts (not on maintenance)
-	// whose nova-compute Nova sees down without anyone forcing it down.
-	silent, err := fl.silentHosts(ctx, job)
-	if err != nil {
-		return workflow.Outcome{}, false, err
-	}
-	var decision brake.Decision
-	intent := store.StepEntry{Name: "fence", Phase: store.StepPhaseIntent, State: store.StepStateRunning,
-		Message: fmt.Sprintf("Fencing host '%s'", r.HostName)}
-	if !fl.cfg.RequireFencing {
-		intent.Message = fmt.Sprintf("Not fencing host '%s' (require_fencing = false): trusting the monitor", r.HostName)
-	}
-	err = job.Tx(ctx, func(tx pgx.Tx) error {
-		st, err := store.RecoverySegmentFailureStatsTx(ctx, tx, r.SegmentUUID, r.UUID, fl.cfg.Brake.Window)
-		if err != nil {
-			return err
-		}
-		failing := map[string]bool{}
-		for _, h := range st.FailingHosts {
-			failing[h] = true
-		}
-		for _, h := range silent {
-			failing[h] = true
-		}
-		st.Failing = len(failing)
-		decision = brake.Decide(st, fl.cfg.Brake, selfErr)
-		if decision.Hold {
-			return errHold
-		}
-		return nil
-	}, intent)
-	if errors.Is(err, errHold) {
-		fl.metrics.Fence("held")
-		if err := job.Checkpoint(ctx, step("fence", store.StepStateHeld, 0, decision.Reason, nil)); err != nil {
-			return workflow.Outcome{}, false, err
-		}
-		return workflow.Outcome{Kind: workflow.Hold, Message: decision.Reason + "; nothing is fenced or evacuated automatically (an operator may confirm the host off)", After: fl.cfg.HoldRecheck}, false, nil
-	}
-	if err != nil {
-		return workflow.Outcome{}, false, err
-	}
-	if !fl.cfg.RequireFencing {
-		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1, "Fencing skipped (require_fencing = false)", nil))
-	}
-	if err := job.Valid(); err != nil {
-		return workflow.Outcome{}, false, err
-	}
-	fctx, cancel := context.WithTimeout(ctx, fl.cfg.CallTimeout)
-	res, ferr := fl.fencer.Fence(fctx, r.HostName)
-	cancel()
-	if ctx.Err() != nil {
-		return workflow.Outcome{}, false, context.Cause(ctx)
-	}
-	if ferr == nil && res.Verified {
-		fl.metrics.Fence("verified")
-		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1,
-			fmt.Sprintf("Host '%s' fenced: power off read back (level %d)", r.HostName, res.Level), res.Evidence))
-	}
-	// Fencing failed: an operator may have confirmed meanwhile.
-	if ok, err := fl.confirmed(ctx, job); err != nil {
-		return workflow.Outcome{}, false, err
-	} else if ok {
-		fl.metrics.Fence("confirmed")
-		return workflow.Outcome{}, true, job.Checkpoint(ctx, step("fence", store.StepStateSuccess, 1,
-			fmt.Sprintf("Operator confirmed host '%s' is off", r.HostName), res.Evidence))
-	}
-	reason := "fencing failed at every level"
-	switch {
-	case res.Manual:
-		fl.metrics.Fence("manual")
-		reason = "fencing reached the manual level"
-	case ferr != nil:
-		fl.metrics.Fence("failed")
-		reason += ": " + ferr.Error()
-	default:
-		fl.metrics.Fence("failed")
-		reason += ": power off was not read back"
-	}
-	reason = fmt.Sprintf("host '%s' is not proven dead (%s); nothing is evacuated until it is fenced or an operator confirms it off", r.HostName, reason)
-	if err := job.Checkpoint(ctx, step("fence", store.StepStateHeld, 0, reason, res.Evidence)); err != nil {
-		return workflow.Outcome{}, false, err
-	}
-	return workflow.Outcome{Kind: workflow.Hold, Message: reason, After: fl.cfg.HoldRecheck}, false, nil
-}
-
-// silentHosts names the segment's hosts, not on maintenance, whose
-// nova-compute heartbeat Nova reports lost (down, not forced down).
-// Hosts in recovery are on maintenance and counted from the recoveries.
-func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, error) {
-	hosts, err := job.Store().RecoveryHostsOfSegment(ctx, job.Recovery.SegmentUUID)
-	if err != nil {
-		return nil, err
-	}
-	// The services only, not the inventory: from microversion 2.88 Nova's
-	// hypervisor details carry each host's uptime, read over RPC from its
-	// nova-compute, and before the failed host is forced down Nova still
-	// asks the dead one, until its RPC timeout (30 s gone in make e2e).
-	svcs, err := fl.compute.ComputeServices(ctx)
-	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
-	}
-	services := make(map[string]Service, len(svcs))
-	for _, s := range svcs {
-		services[s.Host] = s
-	}
-	var out []string
-	for _, h := range hosts {
-		if svc, ok := services[h.Name]; ok && !h.OnMaintenance && svc.State == "down" && !svc.ForcedDown {
-			out = append(out, h.Name)
-		}
-	}
-	return out, nil
-}
-
-func (fl *Flows) confirmed(ctx context.Context, job *workflow.Job) (bool, error) {
-	if fl.confirm == nil {
-		return false, nil
-	}
-	r := job.Recovery
-	// A confirmation counts only for the recovery it was given during:
-	// one given before this recovery began belongs to an earlier incident
-	// (the host may have been powered on and failed again since), and
-	// reusing it would evacuate a host nobody proved dead. The database's
-	// clock stamps both rows, so no monitor clock is involved.
-	ok, err := fl.confirm.FenceConfirmedSince(ctx, r.HostUUID, r.CreatedAt)
-	if err != nil {
-		return false, ctxErr(ctx, fmt.Errorf("read fence confirmations: %w", err))
-	}
-	return ok, nil
 }
 
 // forceDown marks the failed host's nova-compute forced down and disabled
@@ -470,9 +312,7 @@ func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]sele
 			Message: fmt.Sprintf("Total HA Enabled instances count: '%d'", ha)},
 		step("select", store.StepStateSuccess, 1, fmt.Sprintf("Instances to be evacuated: %d", len(sel)), sel),
 	}
-	err = job.Tx(ctx, func(tx pgx.Tx) error {
-		return store.VMoveInsertPendingTx(ctx, tx, r.NotificationUUID, moves)
-	}, msgs...)
+	err = ledgerOf(job).insertPendingVMoves(ctx, moves, msgs...)
 	if err != nil {
 		return nil, err
 	}

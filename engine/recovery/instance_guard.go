@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lazarus-ha/lazarus/engine/workflow"
 	"github.com/lazarus-ha/lazarus/store"
 )
@@ -151,9 +149,7 @@ func (ev *evacuation) unlock(ctx context.Context, id string) error {
 func (ev *evacuation) recordSkip(ctx context.Context, id, reason string) (instanceResult, error) {
 	r := ev.job.Recovery
 	msg := fmt.Sprintf("Instance '%s' on host '%s' %s", id, r.HostName, reason)
-	err := ev.job.Tx(ctx, func(tx pgx.Tx) error {
-		return store.VMoveUpdateTx(ctx, tx, r.NotificationUUID, id, "failed", "", msg)
-	}, store.StepEntry{Name: "evacuate", Item: id, Phase: store.StepPhaseResult, State: store.StepStateSkipped, Progress: 1, Message: msg})
+	err := ev.ledger().updateVMove(ctx, id, "failed", "", msg, store.StepEntry{Name: "evacuate", Item: id, Phase: store.StepPhaseResult, State: store.StepStateSkipped, Progress: 1, Message: msg})
 	if err != nil {
 		return instanceResult{}, err
 	}
@@ -253,9 +249,7 @@ func (ev *evacuation) recordStart(ctx context.Context, s selected, res instanceR
 		msg = fmt.Sprintf("Evacuated instance '%s' from host '%s' to '%s' but could not start it: %s", s.ID, r.HostName, res.dest, why)
 		ev.fl.metrics.Evacuation("start_failed")
 	}
-	err := ev.job.Tx(ctx, func(tx pgx.Tx) error {
-		return store.VMoveUpdateTx(ctx, tx, r.NotificationUUID, s.ID, status, res.dest, msg)
-	}, store.StepEntry{Name: "start", Item: s.ID, Phase: store.StepPhaseResult, State: state, Progress: 1, Message: msg,
+	err := ev.ledger().updateVMove(ctx, s.ID, status, res.dest, msg, store.StepEntry{Name: "start", Item: s.ID, Phase: store.StepPhaseResult, State: state, Progress: 1, Message: msg,
 		Detail: map[string]any{"dest": res.dest}})
 	if err != nil {
 		return res, err

@@ -43,7 +43,7 @@ func (fl *Flows) newPlacer(ctx context.Context, job *workflow.Job, sel []selecte
 		memberHosts      map[string]string
 		gr, readsGroups  = fl.compute.(GroupReader)
 	)
-	base.Go(func() { hosts, hostsErr = job.Store().RecoveryHostsOfSegment(ctx, r.SegmentUUID) })
+	base.Go(func() { hosts, hostsErr = ledgerOf(job).segmentHosts(ctx) })
 	base.Go(func() { services, hyps, invErr = fl.inv.get(ctx) })
 	rest.Go(func() { aggs, aggErr = fl.compute.Aggregates(ctx) })
 	if readsGroups {

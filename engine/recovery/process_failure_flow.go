@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lazarus-ha/lazarus/engine/workflow"
 	"github.com/lazarus-ha/lazarus/store"
 )
@@ -24,7 +22,7 @@ func (fl *Flows) processFailure(ctx context.Context, job *workflow.Job) (workflo
 		return finish(StatusFinished, fmt.Sprintf("Process %s: nothing for the engine to recover.", name)), nil
 	}
 	if !job.Succeeded("maintenance", "") {
-		if err := job.Tx(ctx, func(tx pgx.Tx) error { return store.RecoveryHostSetMaintenanceTx(ctx, tx, r.HostUUID) },
+		if err := ledgerOf(job).setMaintenance(ctx,
 			step("maintenance", store.StepStateSuccess, 1, fmt.Sprintf("Host '%s' set on maintenance", r.HostName), nil)); err != nil {
 			return workflow.Outcome{}, err
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lazarus-ha/lazarus/cmd/internal/fencewire"
 	"github.com/lazarus-ha/lazarus/engine/recovery"
-	"github.com/lazarus-ha/lazarus/fencing"
 	"github.com/lazarus-ha/lazarus/openstack/nova"
 )
 
@@ -27,43 +26,26 @@ var (
 	_ recovery.GroupReader     = novaCompute{}
 )
 
-// mapErr keeps the original error and adds the engine's sentinels.
+// mapErr adds the engine's conflict sentinel to Nova's 409s (not found is
+// openstack/nova's own ErrNotFound, which the engine shares).
 func mapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, nova.ErrNotFound):
-		return errors.Join(err, recovery.ErrNotFound)
 	case errors.Is(err, nova.ErrAlreadyStopped), gophercloud.ResponseCodeIs(err, http.StatusConflict):
 		return errors.Join(err, recovery.ErrConflict)
 	}
 	return err
 }
 
-func fromService(s nova.Service) recovery.Service {
-	return recovery.Service{ID: s.ID, Host: s.Host, Status: s.Status, State: s.State, ForcedDown: s.ForcedDown,
-		DisabledReason: s.DisabledReason, UpdatedAt: s.UpdatedAt, Zone: s.Zone}
-}
-
-func fromServer(s nova.Server) recovery.Server {
-	return recovery.Server{ID: s.ID, Name: s.Name, Host: s.Host, Status: s.Status, VMState: s.VMState, TaskState: s.TaskState,
-		PowerState: s.PowerState, Metadata: s.Metadata, TenantID: s.TenantID, Locked: s.Locked, LockedReason: s.LockedReason,
-		AvailabilityZone: s.AvailabilityZone, PinnedAZ: s.PinnedAvailabilityZone, VolumeBacked: s.VolumeBacked,
-		Flavor: recovery.Flavor{VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB, ExtraSpecs: s.Flavor.ExtraSpecs}}
-}
-
 func (n novaCompute) ComputeService(ctx context.Context, host string) (recovery.Service, error) {
 	s, err := n.c.ComputeService(ctx, host)
-	return fromService(s), mapErr(err)
+	return s, mapErr(err)
 }
 
 func (n novaCompute) ComputeServices(ctx context.Context) ([]recovery.Service, error) {
 	ss, err := n.c.ComputeServices(ctx)
-	out := make([]recovery.Service, len(ss))
-	for i, s := range ss {
-		out[i] = fromService(s)
-	}
-	return out, mapErr(err)
+	return ss, mapErr(err)
 }
 
 func (n novaCompute) SetForcedDown(ctx context.Context, id string, down bool) error {
@@ -84,16 +66,12 @@ func (n novaCompute) EnableService(ctx context.Context, id string) error {
 
 func (n novaCompute) ServersOnHost(ctx context.Context, host string) ([]recovery.Server, error) {
 	ss, err := n.c.ServersOnHost(ctx, host)
-	out := make([]recovery.Server, len(ss))
-	for i, s := range ss {
-		out[i] = fromServer(s)
-	}
-	return out, mapErr(err)
+	return ss, mapErr(err)
 }
 
 func (n novaCompute) Server(ctx context.Context, id string) (recovery.Server, error) {
 	s, err := n.c.Server(ctx, id)
-	return fromServer(s), mapErr(err)
+	return s, mapErr(err)
 }
 
 func (n novaCompute) Evacuate(ctx context.Context, id, target string) error {
@@ -150,10 +128,7 @@ func (n novaCompute) AddHostToAggregate(ctx context.Context, id, host string) er
 }
 
 // Features is the behaviour of the negotiated compute microversion.
-func (n novaCompute) Features() recovery.NovaFeatures {
-	f := n.c.Features()
-	return recovery.NovaFeatures{Microversion: f.Microversion, EvacuateStopsInstance: f.EvacuateStopsInstance, LockReason: f.LockReason}
-}
+func (n novaCompute) Features() recovery.NovaFeatures { return n.c.Features() }
 
 func (n novaCompute) LockServer(ctx context.Context, id, reason string) error {
 	return mapErr(n.c.LockServer(ctx, id, reason))
@@ -194,16 +169,6 @@ type hostFencer struct{ f *fencewire.HostFencer }
 
 var _ recovery.Fencer = hostFencer{}
 
-func powerState(p fencing.PowerState) recovery.PowerState {
-	switch p {
-	case fencing.PowerOn:
-		return recovery.PowerOn
-	case fencing.PowerOff:
-		return recovery.PowerOff
-	}
-	return recovery.PowerUnknown
-}
-
 func (h hostFencer) Fence(ctx context.Context, host string) (recovery.FenceResult, error) {
 	res, err := h.f.Fence(ctx, host)
 	return recovery.FenceResult{Verified: res.Verified, Level: res.Level, Manual: res.Manual, Evidence: res}, err
@@ -211,5 +176,5 @@ func (h hostFencer) Fence(ctx context.Context, host string) (recovery.FenceResul
 
 func (h hostFencer) PowerStatus(ctx context.Context, host string) (recovery.PowerState, error) {
 	p, _, err := h.f.PowerStatus(ctx, host)
-	return powerState(p), err
+	return p, err
 }

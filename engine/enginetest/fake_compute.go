@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lazarus-ha/lazarus/engine/recovery"
+	"github.com/lazarus-ha/lazarus/openstack/nova"
 )
 
 // FakeCompute is an in-memory Nova with Nova's evacuation rules: a source
@@ -98,7 +99,8 @@ func (f *FakeCompute) AddServer(host, name, vmState string, md map[string]string
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := uuid.NewString()
-	f.servers[id] = &recovery.Server{ID: id, Name: name, Host: host, VMState: vmState, Metadata: md, Flavor: fl}
+	f.servers[id] = &recovery.Server{ID: id, Name: name, Host: host, VMState: vmState, Metadata: md,
+		Flavor: nova.Flavor{VCPUs: fl.VCPUs, RAMMB: fl.RAMMB, DiskGB: fl.DiskGB, ExtraSpecs: fl.ExtraSpecs}}
 	if h := f.hyps[host]; h != nil {
 		h.VCPUsUsed += fl.VCPUs
 		h.MemoryMBUsed += fl.RAMMB

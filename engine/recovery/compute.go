@@ -4,34 +4,25 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/lazarus-ha/lazarus/fencing"
+	"github.com/lazarus-ha/lazarus/openstack/nova"
 )
 
 // ErrNotFound is what a Compute returns (wrapped) for a server or service
-// Nova does not know.
-var ErrNotFound = errors.New("not found in nova")
+// Nova does not know: openstack/nova's own.
+var ErrNotFound = nova.ErrNotFound
 
 // ErrConflict is what a Compute returns (wrapped) when Nova answers 409
 // (a server busy with another task, an already stopped server).
 var ErrConflict = errors.New("conflict in nova")
 
-// Service is a nova-compute service as the flows need it.
-type Service struct {
-	ID             string
-	Host           string
-	Status         string // enabled | disabled
-	State          string // up | down
-	ForcedDown     bool
-	DisabledReason string
-	UpdatedAt      time.Time
-	// Zone is the host's availability zone ("" = unknown).
-	Zone string
-}
+// Service is a nova-compute service, as openstack/nova reads it; Up says
+// whether Nova considers it alive.
+type Service = nova.Service
 
-// Up reports whether Nova considers the service alive (heartbeat within
-// its service_down_time and not forced down).
-func (s Service) Up() bool { return s.State == "up" && !s.ForcedDown }
-
-// Flavor is a server's size.
+// Flavor is what an instance needs of a target (its size and extra specs),
+// and, once Placer.flavorOf made it, its placement constraints.
 type Flavor struct {
 	VCPUs  int
 	RAMMB  int
@@ -42,29 +33,9 @@ type Flavor struct {
 	req *placeRequest
 }
 
-// Server is a Nova server as the flows need it.
-type Server struct {
-	ID         string
-	Name       string
-	Host       string
-	Status     string
-	VMState    string // active, stopped, error, paused, rescued, resized...
-	TaskState  string // "" when idle
-	PowerState int
-	Metadata   map[string]string
-	Flavor     Flavor
-	// TenantID is the server's project.
-	TenantID string
-	// Locked and LockedReason are the server's lock (the reason from
-	// microversion 2.73).
-	Locked       bool
-	LockedReason string
-	// AvailabilityZone is the zone of its current host; PinnedAZ the zone
-	// it was booted into (microversion 2.96; "" = not pinned or unknown).
-	AvailabilityZone, PinnedAZ string
-	// VolumeBacked is a server booted from a volume: no local root disk.
-	VolumeBacked bool
-}
+// Server is a Nova server, as openstack/nova reads it (all tenants, the
+// host, task state, lock, zones, flavor).
+type Server = nova.Server
 
 // Migration is one of a server's migrations (evacuations included).
 type Migration struct {
@@ -131,26 +102,16 @@ type Compute interface {
 	AddHostToAggregate(ctx context.Context, aggregateID, host string) error
 }
 
-// PowerState is a host's power as its fence devices read it.
-type PowerState int
+// PowerState is a host's power as its fence devices read it: the fencing
+// contract's.
+type PowerState = fencing.PowerState
 
 // Power states.
 const (
-	PowerUnknown PowerState = iota
-	PowerOn
-	PowerOff
+	PowerUnknown = fencing.PowerUnknown
+	PowerOn      = fencing.PowerOn
+	PowerOff     = fencing.PowerOff
 )
-
-// String returns "unknown", "on" or "off".
-func (p PowerState) String() string {
-	switch p {
-	case PowerOn:
-		return "on"
-	case PowerOff:
-		return "off"
-	}
-	return "unknown"
-}
 
 // FenceResult is the outcome of fencing a host.
 type FenceResult struct {

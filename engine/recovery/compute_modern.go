@@ -1,18 +1,15 @@
 package recovery
 
-import "context"
+import (
+	"context"
 
-// NovaFeatures is what the flows need to know of the compute microversion
-// in use; openstack/nova decides it (nova.Features).
-type NovaFeatures struct {
-	// Microversion is the negotiated version, e.g. "2.95".
-	Microversion string
-	// EvacuateStopsInstance: Nova (>= 2.95) leaves evacuated instances
-	// stopped, and the flow starts those that were running.
-	EvacuateStopsInstance bool
-	// LockReason: locks carry a reason (>= 2.73).
-	LockReason bool
-}
+	"github.com/lazarus-ha/lazarus/openstack/nova"
+)
+
+// NovaFeatures is the behaviour of the compute microversion in use, as
+// openstack/nova decides it; the flows read Microversion,
+// EvacuateStopsInstance and LockReason.
+type NovaFeatures = nova.Features
 
 // Versioned is a Compute that reports the behaviour of its negotiated
 // microversion. Without it the flows assume 2.53.

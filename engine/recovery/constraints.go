@@ -17,8 +17,8 @@ const aggregateSpecPrefix = "aggregate_instance_extra_specs:"
 func withConstraints(sel selected, s Server) selected {
 	sel.Tenant = s.TenantID
 	sel.Zone, sel.PinnedZone = s.AvailabilityZone, false
-	if s.PinnedAZ != "" {
-		sel.Zone, sel.PinnedZone = s.PinnedAZ, true
+	if s.PinnedAvailabilityZone != "" {
+		sel.Zone, sel.PinnedZone = s.PinnedAvailabilityZone, true
 	}
 	sel.VolumeBacked = s.VolumeBacked
 	for k, v := range s.Flavor.ExtraSpecs {

@@ -28,6 +28,10 @@ type Service struct {
 	Zone string
 }
 
+// Up reports whether Nova considers the service alive (heartbeat within
+// its service_down_time and not forced down).
+func (s Service) Up() bool { return s.State == "up" && !s.ForcedDown }
+
 func fromService(s services.Service) Service {
 	return Service{
 		ID: s.ID, Host: s.Host, Status: s.Status, State: s.State, ForcedDown: s.ForcedDown,

@@ -42,7 +42,9 @@ import (
 // LAZARUS_BENCH_TAGS are build tags for the API binary: with "pprof" and
 // LAZARUS_PPROF=127.0.0.1:6060 it serves net/http/pprof there (pprof.go),
 // e.g. go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10
-// while a long row (LAZARUS_BENCH_SECONDS=30) runs.
+// while a long row (LAZARUS_BENCH_SECONDS=30) runs. LAZARUS_BENCH_DBCONF
+// adds lines to the API's [database] section ("max_conns = 4" compares
+// pool sizes).
 func BenchmarkAPIKeystone(b *testing.B) {
 	ctx := context.Background()
 	secs := 5.0
@@ -353,6 +355,7 @@ auth_strategy = keystone
 log_format = json
 [database]
 connection = %s
+%s
 [api]
 listen = 127.0.0.1:0
 metrics_listen =
@@ -361,7 +364,7 @@ policy_file =
 [keystone_authtoken]
 auth_url = %s/v3
 password = secret
-`, dbURL, keystoneURL)), 0o600); err != nil {
+`, dbURL, os.Getenv("LAZARUS_BENCH_DBCONF"), keystoneURL)), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	p := &apiProc{cmd: exec.Command(bin, "--config", conf), loadBefore: loadavg()}

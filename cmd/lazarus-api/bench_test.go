@@ -37,7 +37,9 @@ import (
 // when it is installed (make bench installs it), else this process (one
 // keep-alive connection per worker; LAZARUS_BENCH_LOADGEN=go forces it),
 // on the same cores either way. It
-// prints req/s, p50 and p99 latency and the API's peak RSS after each row.
+// prints req/s, p50 and p99 latency, the CPU time per request of the API
+// and of the PostgreSQL backends serving it, and the API's peak RSS
+// after each row.
 // LAZARUS_BENCH_ROWS=text runs only the rows whose "name cN" contains it.
 // LAZARUS_BENCH_TAGS are build tags for the API binary: with "pprof" and
 // LAZARUS_PPROF=127.0.0.1:6060 it serves net/http/pprof there (pprof.go),
@@ -133,13 +135,14 @@ func BenchmarkAPIKeystone(b *testing.B) {
 	scripts := b.TempDir()
 	var out strings.Builder
 	tw := tabwriter.NewWriter(&out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "request\tconns\trequests\treq/s\tp50 ms\tp99 ms\tapi CPU/req\tapi peak RSS\t")
+	fmt.Fprintln(tw, "request\tconns\trequests\treq/s\tp50 ms\tp99 ms\tapi CPU/req\tdb CPU/req\tapi peak RSS\t")
 	for b.Loop() {
 		for i, r := range rows {
 			if only := os.Getenv("LAZARUS_BENCH_ROWS"); only != "" && !strings.Contains(fmt.Sprintf("%s c%d", r.name, r.conc), only) {
 				continue
 			}
 			cpu0 := cpuSeconds(api.cmd.Process.Pid)
+			db0 := backendsCPU(ctx, s)
 			var res loadResult
 			if wrk != "" {
 				res = loadWrk(wrk, filepath.Join(scripts, "row.lua"), r.lua, api.url, r.conc, secs, i+1)
@@ -150,7 +153,12 @@ func BenchmarkAPIKeystone(b *testing.B) {
 				b.Fatalf("%s c%d: %s", r.name, r.conc, res.err)
 			}
 			cpuPerReq := (cpuSeconds(api.cmd.Process.Pid) - cpu0) / float64(max(res.n, 1)) * 1e6
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.0f µs\t%.1f MiB\t\n", r.name, r.conc, res.n, res.rps, res.p50, res.p99, cpuPerReq, peakRSS(api.cmd.Process.Pid))
+			var dbCPU float64
+			for pid, c := range backendsCPU(ctx, s) {
+				dbCPU += c - db0[pid] // 0 for a backend started during the row
+			}
+			dbPerReq := dbCPU / float64(max(res.n, 1)) * 1e6
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.0f µs\t%.0f µs\t%.1f MiB\t\n", r.name, r.conc, res.n, res.rps, res.p50, res.p99, cpuPerReq, dbPerReq, peakRSS(api.cmd.Process.Pid))
 			unit := strings.NewReplacer(" ", "_", "/", "", "(", "", ")", "", ",", "").Replace(r.name)
 			b.ReportMetric(res.rps, fmt.Sprintf("%s_c%d_req/s", unit, r.conc))
 			b.ReportMetric(res.p99, fmt.Sprintf("%s_c%d_p99_ms", unit, r.conc))
@@ -418,6 +426,25 @@ func peakRSS(pid int) float64 {
 		}
 	}
 	return -1
+}
+
+// backendsCPU reads the CPU time of each PostgreSQL backend connected to
+// the benchmark's database but this query's own: the API's pool (this
+// process's other connections stay idle during a row).
+func backendsCPU(ctx context.Context, s *store.Store) map[int]float64 {
+	out := map[int]float64{}
+	rows, err := s.Pool().Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			out[pid] = cpuSeconds(pid)
+		}
+	}
+	return out
 }
 
 // cpuSeconds is a process's user+system CPU time (/proc/PID/stat, 100 Hz).

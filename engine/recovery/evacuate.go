@@ -24,6 +24,42 @@ type evacuation struct {
 	mu       sync.Mutex
 	reserved map[string]*sync.Once
 	resErr   map[string]error
+	// fresh holds, per instance, the reading lock took just before it
+	// locked the instance (remember, recall).
+	fresh map[string]reading
+}
+
+// reading is a server as Nova showed it, and when.
+type reading struct {
+	srv Server
+	at  time.Time
+}
+
+// remember keeps the reading lock took of an instance it then locked.
+func (ev *evacuation) remember(srv Server, at time.Time) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.fresh == nil {
+		ev.fresh = map[string]reading{}
+	}
+	ev.fresh[srv.ID] = reading{srv: srv, at: at}
+}
+
+// recall returns (once) the reading lock took of the instance, if it is
+// younger than VerifyInterval: the first read of the evacuation then
+// costs Nova nothing. Once locked by Lazarus no user action can start on
+// the instance, and Nova itself refuses to evacuate one that is busy
+// (409) or whose host is up again (400), so a reading this recent says
+// what a new one would.
+func (ev *evacuation) recall(id string) (Server, bool) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	r, ok := ev.fresh[id]
+	delete(ev.fresh, id)
+	if !ok || time.Since(r.at) >= ev.fl.cfg.VerifyInterval {
+		return Server{}, false
+	}
+	return r.srv, true
 }
 
 func (ev *evacuation) ledger() ledger { return ledgerOf(ev.job) }
@@ -192,6 +228,8 @@ type evacRun struct {
 	// an earlier run journaled an intent: Nova may be acting already).
 	checkNova bool
 	srv       Server
+	// issued: this attempt's evacuate call was accepted just now.
+	issued bool
 	// end is the journaled outcome, once a final state is reached.
 	end instanceResult
 }
@@ -255,7 +293,14 @@ func (ev *evacuation) one(ctx context.Context, s selected) (instanceResult, erro
 // moved already, or an evacuation may be in flight (invariant 3).
 func (run *evacRun) readServer(ctx context.Context) (evacState, error) {
 	ev, failed := run.ev, run.ev.job.Recovery.HostName
-	srv, err := ev.fl.compute.Server(ctx, run.s.ID)
+	srv, ok := Server{}, false
+	if run.attempt == 1 {
+		srv, ok = ev.recall(run.s.ID)
+	}
+	var err error
+	if !ok {
+		srv, err = ev.fl.compute.Server(ctx, run.s.ID)
+	}
 	seen := readSeen{gone: errors.Is(err, ErrNotFound), unreadable: err != nil, exhausted: run.attempt > ev.fl.cfg.EvacuateAttempts}
 	if err != nil && !seen.gone {
 		if ctx.Err() != nil {
@@ -347,6 +392,7 @@ func (run *evacRun) issue(ctx context.Context) (evacState, error) {
 		return 0, err
 	}
 	err := ev.fl.compute.Evacuate(ctx, run.s.ID, t.Name)
+	run.issued = err == nil
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, context.Cause(ctx)
@@ -364,7 +410,8 @@ func (run *evacRun) issue(ctx context.Context) (evacState, error) {
 // another host.
 func (run *evacRun) confirm(ctx context.Context) (evacState, error) {
 	ev, failed := run.ev, run.ev.job.Recovery.HostName
-	srv, ok, reason, err := ev.confirm(ctx, run.s)
+	srv, ok, reason, err := ev.confirm(ctx, run.s, run.issued)
+	run.issued = false
 	run.free()
 	if err != nil {
 		return 0, err
@@ -452,14 +499,21 @@ func (ev *evacuation) pick(ctx context.Context, f Flavor, tried map[string]bool)
 	}
 }
 
-// confirm polls the server every VerifyInterval until it is idle on
+// confirm polls the server every VerifyInterval (the first time after one
+// interval when the evacuation was just issued: Nova cannot be done yet,
+// and its API is busiest then) until it is idle on
 // another host in ACTIVE or its original state (ok), or idle back on the
 // failed host or in ERROR (not ok, with the reason), or the evacuation
 // timeout passes.
-func (ev *evacuation) confirm(ctx context.Context, s selected) (Server, bool, string, error) {
+func (ev *evacuation) confirm(ctx context.Context, s selected, justIssued bool) (Server, bool, string, error) {
 	fl, failed := ev.fl, ev.job.Recovery.HostName
 	deadline := time.Now().Add(fl.cfg.WaitAfterEvacuation)
 	var last Server
+	if justIssued {
+		if err := sleep(ctx, fl.cfg.VerifyInterval); err != nil {
+			return last, false, "", err
+		}
+	}
 	for {
 		srv, err := fl.compute.Server(ctx, s.ID)
 		if err == nil {

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -85,4 +86,22 @@ func TestEvacStateNames(t *testing.T) {
 	t.Parallel()
 	require.Len(t, evacStateNames, int(stSucceeded)+1, "a name per state")
 	require.Equal(t, "pick_target", stPickTarget.String())
+}
+
+func TestRecallFreshReading(t *testing.T) {
+	t.Parallel()
+	ev := &evacuation{fl: &Flows{cfg: Config{VerifyInterval: time.Hour}}}
+	_, ok := ev.recall("a")
+	require.False(t, ok, "nothing remembered")
+	ev.remember(Server{ID: "a", Host: "c1"}, time.Now())
+	srv, ok := ev.recall("a")
+	require.True(t, ok)
+	require.Equal(t, "c1", srv.Host)
+	_, ok = ev.recall("a")
+	require.False(t, ok, "a reading is used once: every later attempt reads Nova")
+
+	// Why: a reading as old as one poll interval is not reused.
+	ev.remember(Server{ID: "b"}, time.Now().Add(-2*time.Hour))
+	_, ok = ev.recall("b")
+	require.False(t, ok)
 }

@@ -100,12 +100,16 @@ type fenceRun struct {
 	ferr error
 	// out is the step's outcome once a held state is reached.
 	out workflow.Outcome
+	// failedSvc is the failed host's compute service as the gate read it
+	// (nil: not read or not listed).
+	failedSvc *Service
 }
 
 // fence proves the host dead: an operator's confirmation, or an automatic
 // fence through the storm brake's gate, state by state (fenceState). done
-// is false when the recovery must hold (the outcome says why).
-func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (workflow.Outcome, bool, error) {
+// is false when the recovery must hold (the outcome says why). svc is the
+// failed host's compute service as the gate read it, when it did.
+func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (out workflow.Outcome, svc *Service, done bool, err error) {
 	run := &fenceRun{fl: fl, job: job}
 	st := fsCheckConfirmed
 	for {
@@ -120,15 +124,15 @@ func (fl *Flows) fence(ctx context.Context, job *workflow.Job) (workflow.Outcome
 		case fsPowerOff:
 			st, err = run.powerOff(ctx)
 		case fsConfirmed, fsSkipped, fsFenced:
-			return workflow.Outcome{}, true, run.proven(ctx, st)
+			return workflow.Outcome{}, run.failedSvc, true, run.proven(ctx, st)
 		case fsHeldByBrake, fsHeldUnproven:
 			if err := run.held(ctx, st); err != nil {
-				return workflow.Outcome{}, false, err
+				return workflow.Outcome{}, nil, false, err
 			}
-			return run.out, false, nil
+			return run.out, nil, false, nil
 		}
 		if err != nil {
-			return workflow.Outcome{}, false, err
+			return workflow.Outcome{}, nil, false, err
 		}
 	}
 }
@@ -150,9 +154,12 @@ func (run *fenceRun) gate(ctx context.Context) (fenceState, error) {
 	// Heartbeats that vanished at once count as failing hosts too, even
 	// before any monitor reported them: live hosts (not on maintenance)
 	// whose nova-compute Nova sees down without anyone forcing it down.
-	silent, err := fl.silentHosts(ctx, run.job)
+	silent, services, err := fl.silentHosts(ctx, run.job)
 	if err != nil {
 		return 0, err
+	}
+	if svc, ok := services[r.HostName]; ok {
+		run.failedSvc = &svc
 	}
 	intent := store.StepEntry{Name: "fence", Phase: store.StepPhaseIntent, State: store.StepStateRunning,
 		Message: fmt.Sprintf("Fencing host '%s'", r.HostName)}
@@ -251,10 +258,10 @@ func (run *fenceRun) held(ctx context.Context, st fenceState) error {
 // silentHosts names the segment's hosts, not on maintenance, whose
 // nova-compute heartbeat Nova reports lost (down, not forced down).
 // Hosts in recovery are on maintenance and counted from the recoveries.
-func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, error) {
+func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, map[string]Service, error) {
 	hosts, err := ledgerOf(job).segmentHosts(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The services only, not the inventory: from microversion 2.88 Nova's
 	// hypervisor details carry each host's uptime, read over RPC from its
@@ -262,7 +269,7 @@ func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, 
 	// asks the dead one, until its RPC timeout (30 s gone in make e2e).
 	svcs, err := fl.compute.ComputeServices(ctx)
 	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
+		return nil, nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
 	}
 	services := make(map[string]Service, len(svcs))
 	for _, s := range svcs {
@@ -274,7 +281,7 @@ func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, 
 			out = append(out, h.Name)
 		}
 	}
-	return out, nil
+	return out, services, nil
 }
 
 func (fl *Flows) confirmed(ctx context.Context, job *workflow.Job) (bool, error) {

@@ -68,9 +68,11 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 		}
 	}
 
+	var failedSvc *Service
 	if !job.Succeeded("fence", "") {
 		start := time.Now()
-		out, done, err := fl.fence(ctx, job)
+		out, svc, done, err := fl.fence(ctx, job)
+		failedSvc = svc
 		if err != nil || !done {
 			return out, err
 		}
@@ -79,7 +81,7 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 
 	if !job.Succeeded("force_down", "") {
 		start := time.Now()
-		if err := fl.forceDown(ctx, job); err != nil {
+		if err := fl.forceDown(ctx, job, failedSvc); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return finish(StatusError, fmt.Sprintf("No nova-compute service for host %s.", r.HostName)), nil
 			}
@@ -224,11 +226,20 @@ func ObserverEvidence(obs []store.Observer) (observers, isolated int, alive []st
 // forceDown marks the failed host's nova-compute forced down and disabled
 // with a reason (microversion 2.53), right after fencing: Nova then accepts
 // evacuations at once, where Masakari sleeps 180 s.
-func (fl *Flows) forceDown(ctx context.Context, job *workflow.Job) error {
+//
+// known is the service as the fence step read it a moment ago: when it
+// shows the service neither forced down nor disabled, the (idempotent)
+// update needs no new read; any other reading is read again.
+func (fl *Flows) forceDown(ctx context.Context, job *workflow.Job, known *Service) error {
 	r := job.Recovery
-	svc, err := fl.compute.ComputeService(ctx, r.HostName)
-	if err != nil {
-		return ctxErr(ctx, fmt.Errorf("read compute service: %w", err))
+	var svc Service
+	if _, one := fl.compute.(ForceDowner); one && known != nil && !known.ForcedDown && known.Status != "disabled" {
+		svc = *known
+	} else {
+		var err error
+		if svc, err = fl.compute.ComputeService(ctx, r.HostName); err != nil {
+			return ctxErr(ctx, fmt.Errorf("read compute service: %w", err))
+		}
 	}
 	if err := job.Valid(); err != nil {
 		return err

@@ -80,6 +80,7 @@ func (ev *evacuation) lock(ctx context.Context, s selected) (locked bool, res in
 		return false, res, false, nil
 	}
 	feat := fl.features()
+	readAt := time.Now()
 	srv, err := fl.compute.Server(ctx, s.ID)
 	if err != nil {
 		// one reads it again and handles a missing or unreadable server.
@@ -118,6 +119,11 @@ func (ev *evacuation) lock(ctx context.Context, s selected) (locked bool, res in
 			return false, res, false, job.Checkpoint(ctx, store.StepEntry{Name: "lock", Item: s.ID, Phase: store.StepPhaseResult,
 				State: store.StepStateFailure, Message: fmt.Sprintf("Could not lock instance '%s' (evacuating it unlocked): %v", s.ID, err)})
 		}
+		srv.Locked = true
+		if feat.LockReason {
+			srv.LockedReason = lockReason(r)
+		}
+		ev.remember(srv, readAt)
 	}
 	return true, res, false, job.Checkpoint(ctx, store.StepEntry{Name: "lock", Item: s.ID, Phase: store.StepPhaseResult,
 		State: store.StepStateSuccess, Message: fmt.Sprintf("Locked instance '%s': %s", s.ID, lockReason(r)),

@@ -159,3 +159,25 @@ func TestRules(t *testing.T) {
 		})
 	}
 }
+
+// TestAPILinksNoFencingDriver checks the binary, not only the direct
+// imports: nothing lazarus-api links, through any path, is a fencing
+// driver or go-ipmi (the API validates fence devices with fencing/fenceopt).
+func TestAPILinksNoFencingDriver(t *testing.T) {
+	root := moduleRoot(t)
+	cmd := exec.Command("go", "list", "-deps", "./cmd/lazarus-api")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list -deps")
+	modOut, err := exec.Command("go", "list", "-m").Output()
+	require.NoError(t, err)
+	mod := strings.TrimSpace(string(modOut)) + "/"
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, mod+"fencing/fenceopt", "lazarus-api validates fence devices through fencing/fenceopt")
+	for _, d := range deps {
+		require.False(t, strings.HasPrefix(d, "github.com/bougou/go-ipmi"), "lazarus-api links %s", d)
+		for _, drv := range drivers {
+			require.False(t, under(strings.TrimPrefix(d, mod), drv) && strings.HasPrefix(d, mod), "lazarus-api links %s", d)
+		}
+	}
+}

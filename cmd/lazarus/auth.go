@@ -125,6 +125,12 @@ func isTrue(s string) bool {
 
 // settings is the resolved configuration: clouds.yaml under, then the
 // OS_* variables and options over it.
+//
+// This merge stays here rather than in gophercloud's clouds.Parse (see
+// cloudConfig): it is osc-lib's precedence (option > OS_* > clouds.yaml,
+// --os-default-domain, the auth type guessed from what is set), and the
+// TLS files are read here because clouds' TLS helper is unexported and
+// reads OS_CACERT/OS_CERT/OS_KEY from the process environment itself.
 type settings struct {
 	authType                                                 string
 	authURL, endpoint, username, userID, password            string

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -159,8 +158,16 @@ func (p sdkPage) items() ([]*cliff.Map, error) {
 	list, _ := v.([]any)
 	out := make([]*cliff.Map, 0, len(list))
 	for _, it := range list {
-		if m, ok := ordered(it).(*cliff.Map); ok {
-			out = append(out, m)
+		// Re-encoded, the map's keys come out sorted; numbers keep their
+		// spelling (the pager decodes them as json.Number).
+		raw, err := json.Marshal(it)
+		if err != nil {
+			return nil, err
+		}
+		if m, err := cliff.Decode(raw); err == nil {
+			if m, ok := m.(*cliff.Map); ok {
+				out = append(out, m)
+			}
 		}
 	}
 	return out, nil
@@ -206,31 +213,6 @@ func (p sdkPage) NextPageURL() (string, error) {
 	u := p.URL
 	u.RawQuery = strings.Join(append(rest, limit), "&")
 	return u.String(), nil
-}
-
-// ordered turns a value decoded into Go maps into cliff's ordered values,
-// keys sorted.
-func ordered(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		m := cliff.NewMap()
-		for _, k := range keys {
-			m.Set(k, ordered(t[k]))
-		}
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = ordered(x)
-		}
-		return out
-	}
-	return v
 }
 
 // list collects every page of pager, whose pages are read as sdkPages of

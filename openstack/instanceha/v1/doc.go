@@ -10,6 +10,13 @@
 // field; gophercloud then sends "OpenStack-API-Version: instance-ha X.Y",
 // which is the only header the API reads (Masakari reads no legacy header).
 //
+// Its users are the lazarus CLI (every command), the monitors' API transport
+// (monitors/publish), the demo and the end-to-end tests. Results of Get,
+// Create and Update keep the server's bytes in Result.Body, so a caller that
+// must reproduce the server's key order (the CLI's formatters) decodes them
+// itself; Options builders are interfaces, so a caller may send bodies and
+// queries in an order of its own (the CLI sends openstacksdk's).
+//
 // Example, with keystone:
 //
 //	provider, err := openstack.AuthenticatedClient(ctx, authOpts)

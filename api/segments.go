@@ -103,7 +103,14 @@ type segmentListEntry struct {
 	body   encodedJSON
 }
 
-const segmentListCacheKeys = 16
+// The cache's bounds: at most this many keys, and neither a key (its
+// filters are the client's text) nor a body (osapi_max_limit may be
+// raised) over its size is kept: at most 16 MiB in all.
+const (
+	segmentListCacheKeys    = 16
+	segmentListCacheMaxKey  = 1 << 10
+	segmentListCacheMaxBody = 1 << 20
+)
 
 // get returns the body kept for key if it was read under digest.
 func (c *segmentListCache) get(key, digest string) encodedJSON {
@@ -116,6 +123,9 @@ func (c *segmentListCache) get(key, digest string) encodedJSON {
 }
 
 func (c *segmentListCache) put(key, digest string, body []byte) {
+	if len(key) > segmentListCacheMaxKey || len(body) > segmentListCacheMaxBody {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {

@@ -227,7 +227,6 @@ type evacRun struct {
 	// checkNova: read the migrations too (after the first read, or when
 	// an earlier run journaled an intent: Nova may be acting already).
 	checkNova bool
-	srv       Server
 	// issued: this attempt's evacuate call was accepted just now.
 	issued bool
 	// end is the journaled outcome, once a final state is reached.
@@ -309,7 +308,6 @@ func (run *evacRun) readServer(ctx context.Context) (evacState, error) {
 		run.lastReason = "read server: " + err.Error()
 	}
 	if err == nil {
-		run.srv = srv
 		seen.onFailedHost, seen.moving = srv.Host == failed, srv.TaskState != ""
 		if !seen.moving && run.checkNova && seen.onFailedHost {
 			migs, err := ev.fl.compute.Migrations(ctx, run.s.ID)
@@ -352,8 +350,6 @@ func (run *evacRun) pickTarget(ctx context.Context) (evacState, error) {
 		if changed {
 			ev.fl.limit.release(t.Name)
 			ev.placer.Release(t, run.flavor)
-		} else {
-			run.srv = srv
 		}
 	}
 	next := afterPick(t != nil, changed)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -118,3 +120,73 @@ func TestSegmentListCacheAcrossReplicas(t *testing.T) {
 	require.Equal(t, first, do(api.NewRouter(api.Deps{Store: s, Auth: api.NoAuth{}}), "GET", "/v1/segments", "", 200))
 	require.Contains(t, first, `"description": "\u00e9 \u2603"`)
 }
+
+// TestSegmentListCacheConcurrentWrites reads lists from two replicas
+// while a third changes a segment again and again: every list must show
+// at least the change committed before its request began.
+func TestSegmentListCacheConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.NewStore(t)
+	seg, err := s.SegmentInsert(ctx, &store.SegmentInsertParams{Name: "s", ServiceType: "COMPUTE", RecoveryMethod: "auto", Description: ptrTo("0"), Enabled: true})
+	require.NoError(t, err)
+	for i := range 20 {
+		_, err := s.SegmentInsert(ctx, &store.SegmentInsertParams{Name: fmt.Sprintf("other-%d", i), ServiceType: "COMPUTE", RecoveryMethod: "auto", Enabled: true})
+		require.NoError(t, err)
+	}
+	replicas := []http.Handler{api.NewRouter(api.Deps{Store: s, Auth: api.NoAuth{}}), api.NewRouter(api.Deps{Store: s, Auth: api.NoAuth{}})}
+	const writes = 60
+	var committed atomic.Int64
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for r := range 4 {
+		wg.Go(func() {
+			h := replicas[r%2]
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				floor := committed.Load()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/segments", nil))
+				var out struct {
+					Segments []struct {
+						UUID        string `json:"uuid"`
+						Description string `json:"description"`
+					} `json:"segments"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+					errs <- err
+					return
+				}
+				for _, got := range out.Segments {
+					if got.UUID != seg.UUID {
+						continue
+					}
+					var v int64
+					fmt.Sscan(got.Description, &v)
+					if v < floor {
+						errs <- fmt.Errorf("list shows change %d after change %d committed", v, floor)
+						return
+					}
+				}
+			}
+		})
+	}
+	for i := int64(1); i <= writes; i++ {
+		_, err := s.SegmentUpdate(ctx, &store.SegmentUpdateParams{UUID: seg.UUID, SetDescription: true, Description: ptrTo(fmt.Sprint(i))})
+		require.NoError(t, err)
+		committed.Store(i)
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -16,7 +16,9 @@ import (
 // transaction counter wrapped onto a frozen row's old xmin). Equal
 // digests mean the same rows in the same versions, so a segment list read
 // under one digest is still the list under the same digest, in any
-// process. One scan of the table's 100-odd rows, no rows sent.
+// process. One scan of the table's 100-odd rows, no rows sent. It covers
+// the segments table alone because the list reads nothing else: a list
+// that joined another table would need that table in the digest too.
 const segmentDigestSQL = `SELECT count(*)::text || '/' || coalesce(md5(string_agg(
 	id::text || ':' || xmin::text || ':' || coalesce(updated_at::text, '') || ':' || coalesce(deleted_at::text, ''),
 	',' ORDER BY id)), '') FROM segments`

@@ -44,6 +44,10 @@ NOVA_PORT=18774
 MEMCACHED_PORT=11311
 RABBIT_PORT=15772
 RABBIT_DIST_PORT=15773
+# Lazarus's own broker (the monitors publish to it, the engines consume):
+# a second node, so that a chaos run can restart it without touching Nova's.
+LZ_RABBIT_PORT=15774
+LZ_RABBIT_DIST_PORT=15775
 EPMD_PORT=14469
 BMC_BASE_PORT=9100 # compute-N's BMC listens on UDP 9100+N
 # shellcheck disable=SC2016 # $(project_id)s is Keystone's template, not shell
@@ -72,6 +76,8 @@ elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 . "$HERE/lib/proc.sh"
 # shellcheck source=lib/api.sh
 . "$HERE/lib/api.sh"
+# shellcheck source=lib/hostnet.sh
+. "$HERE/lib/hostnet.sh"
 
 pid_of() { pidfile_pid "$RUN/$1.pid"; }
 running() { pidfile_alive "$RUN/$1.pid"; }
@@ -198,7 +204,7 @@ EOF
 }
 
 write_configs() {
-	mkdir -p "$ETC"/{keystone,glance,placement,neutron,nova,rabbitmq,empty.d} "$STATE"/keystone/{fernet-keys,credential-keys} \
+	mkdir -p "$ETC"/{keystone,glance,placement,neutron,nova,rabbitmq,rabbitmq-lazarus,empty.d} "$STATE"/keystone/{fernet-keys,credential-keys} \
 		"$STATE"/glance/{images,staging,tasks} "$STATE"/{lock,images} "$STATE/rabbitmq"
 	chmod 0700 "$ETC" "$SECRETS"
 	local rabbit
@@ -371,6 +377,12 @@ EOF
 listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
 loopback_users.guest = true
 EOF
+	: >"$ETC/rabbitmq-lazarus/rabbitmq-env.conf"
+	echo '[].' >"$ETC/rabbitmq-lazarus/enabled_plugins"
+	cat >"$ETC/rabbitmq-lazarus/rabbitmq.conf" <<EOF
+listeners.tcp.default = 127.0.0.1:$LZ_RABBIT_PORT
+loopback_users.guest = true
+EOF
 
 	cat >"$STATE/openrc" <<EOF
 export OS_AUTH_URL=$KEYSTONE_URL
@@ -529,21 +541,39 @@ start_rabbitmq() {
 	fi
 	start epmd "$epmd" -port "$EPMD_PORT" -address 127.0.0.1
 	wait_port epmd "$EPMD_PORT" 20
-	mkdir -p "$STATE/rabbitmq/home" "$LOGS/rabbitmq"
-	start rabbitmq env HOME="$STATE/rabbitmq/home" \
-		RABBITMQ_NODENAME=lazarus-e2e@localhost \
-		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBIT_PORT" \
-		RABBITMQ_DIST_PORT="$RABBIT_DIST_PORT" ERL_EPMD_PORT="$EPMD_PORT" ERL_EPMD_ADDRESS=127.0.0.1 \
-		RABBITMQ_CONF_ENV_FILE="$ETC/rabbitmq/rabbitmq-env.conf" \
-		RABBITMQ_CONFIG_FILE="$ETC/rabbitmq/rabbitmq" \
-		RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/rabbitmq/enabled_plugins" \
-		RABBITMQ_MNESIA_BASE="$STATE/rabbitmq/mnesia" \
-		RABBITMQ_PLUGINS_EXPAND_DIR="$STATE/rabbitmq/plugins-expand" \
-		RABBITMQ_PID_FILE="$STATE/rabbitmq/rabbitmq.pid" \
-		RABBITMQ_LOG_BASE="$LOGS/rabbitmq" ERL_CRASH_DUMP="$LOGS/rabbitmq/erl_crash.dump" \
+	start_rabbit_node rabbitmq lazarus-e2e "$RABBIT_PORT" "$RABBIT_DIST_PORT"
+	start_rabbit_node rabbitmq-lazarus lazarus-e2e-lz "$LZ_RABBIT_PORT" "$LZ_RABBIT_DIST_PORT"
+	wait_port rabbitmq "$RABBIT_PORT" 90
+	wait_port rabbitmq-lazarus "$LZ_RABBIT_PORT" 90
+}
+
+# start_rabbit_node NAME NODE PORT DIST_PORT: one RabbitMQ node, its config
+# in etc/NAME, its data in NAME/, its logs in logs/NAME/.
+start_rabbit_node() {
+	local name=$1 node=$2 port=$3 dist=$4
+	mkdir -p "$STATE/$name/home" "$LOGS/$name"
+	start "$name" env HOME="$STATE/$name/home" \
+		RABBITMQ_NODENAME="$node@localhost" \
+		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
+		RABBITMQ_DIST_PORT="$dist" ERL_EPMD_PORT="$EPMD_PORT" ERL_EPMD_ADDRESS=127.0.0.1 \
+		RABBITMQ_CONF_ENV_FILE="$ETC/$name/rabbitmq-env.conf" \
+		RABBITMQ_CONFIG_FILE="$ETC/$name/rabbitmq" \
+		RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/$name/enabled_plugins" \
+		RABBITMQ_MNESIA_BASE="$STATE/$name/mnesia" \
+		RABBITMQ_PLUGINS_EXPAND_DIR="$STATE/$name/plugins-expand" \
+		RABBITMQ_PID_FILE="$STATE/$name/rabbitmq.pid" \
+		RABBITMQ_LOG_BASE="$LOGS/$name" ERL_CRASH_DUMP="$LOGS/$name/erl_crash.dump" \
 		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
 		/usr/lib/rabbitmq/bin/rabbitmq-server
-	wait_port rabbitmq "$RABBIT_PORT" 90
+}
+
+# restart_lazarus_rabbit: stop Lazarus's broker and start it again (make
+# chaos: "RabbitMQ restarted during detection"). Durable queues and their
+# persistent messages survive, as on a real node.
+restart_lazarus_rabbit() {
+	stop rabbitmq-lazarus
+	start_rabbit_node rabbitmq-lazarus lazarus-e2e-lz "$LZ_RABBIT_PORT" "$LZ_RABBIT_DIST_PORT"
+	wait_port rabbitmq-lazarus "$LZ_RABBIT_PORT" 90
 }
 
 # uwsgi_app NAME PORT WSGI_FILE ENV=VALUE: one uwsgi process serving WSGI_FILE.
@@ -606,6 +636,18 @@ start_controllers() {
 	wait_http glance "http://127.0.0.1:$GLANCE_PORT/" 90
 	wait_http neutron "http://127.0.0.1:$NEUTRON_PORT/" 120
 	wait_http nova-api "http://127.0.0.1:$NOVA_PORT/" 120
+}
+
+# start_networks: the switch namespace, each host's namespace and links
+# (plugged in: `up` means all usable), and the relays' control-plane ends.
+start_networks() {
+	local host
+	net_switch_up
+	for host in "${COMPUTES[@]}"; do
+		host_net_up "$host"
+		host_links_up "$host"
+	done
+	relay_root_up
 }
 
 start_bmcs() {
@@ -718,6 +760,7 @@ cmd_up() {
 	start_controllers
 	sha256sum <"$ETC/nova/nova.conf" >"$RUN/nova.conf.sha"
 	step resources resources
+	start_networks
 	start_bmcs
 	power_on_computes
 	wait_computes
@@ -725,7 +768,7 @@ cmd_up() {
 	log "cloud up in $(elapsed "$t0") s (apt + init); admin env: $HERE/cloud.sh env"
 }
 
-ALL_SERVICES=(nova-api nova-scheduler nova-conductor neutron glance placement keystone rabbitmq epmd memcached)
+ALL_SERVICES=(nova-api nova-scheduler nova-conductor neutron glance placement keystone rabbitmq rabbitmq-lazarus epmd memcached)
 
 cmd_down() {
 	local host name
@@ -736,9 +779,14 @@ cmd_down() {
 	for f in "$RUN"/compute-*.pid; do [ -e "$f" ] && hosts+=("$(basename "$f" .pid)"); done
 	if [ "${#bmcs[@]}" -gt 0 ]; then stop "${bmcs[@]}"; fi
 	if [ "${#hosts[@]}" -gt 0 ]; then stop "${hosts[@]}"; fi
+	for host in "${hosts[@]}"; do
+		host_kill_all "$host"
+		echo 0 >"$RUN/$host.power"
+	done
+	for f in "$RUN"/relay-*.pid; do [ -e "$f" ] && stop "$(basename "$f" .pid)"; done
 	stop nova-api nova-scheduler nova-conductor neutron glance placement
 	stop keystone
-	stop rabbitmq memcached
+	stop rabbitmq rabbitmq-lazarus memcached
 	stop epmd
 	if [ "${1:-}" = "--purge" ]; then
 		log "dropping databases ${DATABASES[*]} and the e2e user; removing $STATE"
@@ -749,6 +797,7 @@ cmd_down() {
 			done
 			printf "DROP USER IF EXISTS 'e2e'@'127.0.0.1';\nDROP USER IF EXISTS 'e2e'@'localhost';\n"
 		} | mysql_root
+		net_down_all
 		rm -rf "$STATE"
 	fi
 }
@@ -772,8 +821,10 @@ cmd_status() {
 			printf '%-16s stopped\n' "bmc-$host"
 			rc=1
 		fi
-		if running "$host"; then printf '%-16s running (pid %s)\n' "$host" "$(pid_of "$host")"; else
+		if [ "$(cat "$RUN/$host.power" 2>/dev/null || echo 0)" != 1 ]; then
 			printf '%-16s powered off\n' "$host"
+		elif running "$host"; then printf '%-16s running (pid %s, netns %s)\n' "$host" "$(pid_of "$host")" "$(host_ns "$host")"; else
+			printf '%-16s powered on, nova-compute not running\n' "$host"
 		fi
 	done
 	if [ -r "$STATE/openrc" ] && running keystone && running nova-api; then
@@ -815,12 +866,34 @@ main() {
 	mem) cmd_mem ;;
 	env) cmd_env ;;
 	selftest) exec "$HERE/smoke.sh" ;;
+	power)
+		# power HOST on|off: the host's power switch, behind its BMC's back.
+		[ $# = 3 ] || die "usage: $0 power HOST on|off"
+		case $3 in
+		on) LAZARUS_E2E_POWER_BY=switch "$HERE/lib/chassisctl.sh" "$STATE" "$2" set power 1 ;;
+		off) LAZARUS_E2E_POWER_BY=switch "$HERE/lib/chassisctl.sh" "$STATE" "$2" set power 0 ;;
+		*) die "usage: $0 power HOST on|off" ;;
+		esac
+		;;
+	link)
+		# link HOST mgmt|storage up|down: plug or unplug one of HOST's links.
+		[ $# = 4 ] || die "usage: $0 link HOST mgmt|storage up|down"
+		host_link "$2" "$3" "$4"
+		;;
+	net)
+		# net: each host's namespace and addresses.
+		local host
+		for host in "${COMPUTES[@]}"; do
+			printf '%s netns=%s mgmt=%s storage=%s\n' "$host" "$(host_ns "$host")" "$(host_mgmt_ip "$host")" "$(host_stor_ip "$host")"
+		done
+		;;
+	restart-lazarus-rabbit) restart_lazarus_rabbit ;;
 	ipmi)
 		shift
 		ipmi "$@"
 		;;
 	*)
-		echo "usage: $0 up|down [--purge]|status|env|mem|selftest|ipmi HOST ARGS..." >&2
+		echo "usage: $0 up|down [--purge]|status|env|mem|selftest|ipmi HOST ARGS...|power HOST on|off|link HOST mgmt|storage up|down|net|restart-lazarus-rabbit" >&2
 		exit 2
 		;;
 	esac

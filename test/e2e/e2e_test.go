@@ -370,8 +370,6 @@ func (e *env) bmcUnreachable(ctx context.Context, t *testing.T, r *result) {
 	})
 	ids, ha := e.bootServers(ctx, t, prefix, victim, 2)
 	haIDs := haOnly(ids, ha)
-	computePID, err := e.pidFromFile(victim)
-	require.NoError(t, err)
 
 	tl := &timeline{}
 	r.tl = tl
@@ -379,8 +377,9 @@ func (e *env) bmcUnreachable(ctx context.Context, t *testing.T, r *result) {
 	stopped = true
 	logf("%s's BMC (ipmi_sim pgid %d) SIGSTOPped: unreachable", victim, bmcPID)
 	tl.origin = time.Now()
-	require.NoError(t, syscall.Kill(-computePID, syscall.SIGKILL), "power %s off behind the BMC's back", victim)
-	tl.add(lPowerOff+" (behind its back: nova-compute SIGKILLed)", tl.origin)
+	out, err := e.cloudSh(ctx, "power", victim, "off")
+	require.NoError(t, err, "power %s off behind the BMC's back: %s", victim, out)
+	tl.add(lPowerOff+" (behind its back: the host's power switch)", tl.origin)
 	notif, posted := e.postHostFailure(ctx, t, victim)
 	tl.add(lPosted, posted)
 
@@ -439,7 +438,7 @@ func (e *env) bmcUnreachable(ctx context.Context, t *testing.T, r *result) {
 	}
 
 	// The same through the CLI.
-	out, err := e.lazarusCLI(ctx, "notification", "show", notif.NotificationUUID, "-f", "json")
+	out, err = e.lazarusCLI(ctx, "notification", "show", notif.NotificationUUID, "-f", "json")
 	require.NoError(t, err, out)
 	fmt.Printf("    $ lazarus --os-cloud lazarus-e2e-lazarus notification show %s -f json\n%s\n", notif.NotificationUUID, indent(out))
 	// Why: the reason must reach the operator's CLI. The fence step's state

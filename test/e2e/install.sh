@@ -4,7 +4,7 @@
 # api/conductor/scheduler (python3-nova; not the nova-compute package, which
 # pulls libvirt and qemu), memcached, the MySQL driver, ipmi_sim, ipmitool,
 # the openstack CLI with the Masakari plugin, MariaDB (if the machine has
-# none yet), jq and curl.
+# none yet), jq and curl, socat and iproute2 (the hosts' namespaces and relays).
 #
 # Debconf is preseeded so that no package configures a database, a broker or
 # Keystone endpoints, and a policy-rc.d keeps postinst scripts from starting
@@ -19,7 +19,7 @@ PACKAGES=(
 	uwsgi-core uwsgi-plugin-python3
 	openipmi ipmitool
 	python3-openstackclient python3-masakariclient
-	mariadb-server mariadb-client jq curl
+	mariadb-server mariadb-client jq curl socat iproute2
 )
 
 missing=()

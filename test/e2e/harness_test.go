@@ -57,10 +57,14 @@ type env struct {
 	confirmedAt   time.Time // scenario 2's operator fence confirmation
 	hostUUID      map[string]string
 
-	mu     sync.Mutex
-	procs  map[string]*exec.Cmd
-	logs   map[string]*os.File
-	prefix string
+	queue   string   // the notification queue
+	engines []string // names of the engine replicas started
+
+	mu       sync.Mutex
+	procs    map[string]*exec.Cmd
+	logs     map[string]*os.File
+	procConf map[string][2]string // name -> binary, config
+	prefix   string
 }
 
 // clouds is the part of clouds.yaml the suite reads.
@@ -128,14 +132,30 @@ func readSecret(t *testing.T, state, name string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// setupOpts changes what setup prepares; the zero value is make e2e's.
+type setupOpts struct {
+	// db is the database URL (default: a new database on the shared server).
+	db string
+	// amqp is the broker URL of lazarus-api and the engines (default: the
+	// shared RabbitMQ), queue the notification queue (default: per run).
+	amqp, queue string
+	// engines names the lazarus-engine replicas, each with its own
+	// engine_id (default: one, "lazarus-engine").
+	engines []string
+}
+
 // setup brings up the cloud, builds Lazarus, prepares its database and
 // configuration, starts lazarus-api and lazarus-engine and registers the
 // segment, the compute hosts and their BMCs.
-func setup(ctx context.Context, t *testing.T) *env {
+func setup(ctx context.Context, t *testing.T) *env { return setupWith(ctx, t, setupOpts{}) }
+
+// setupWith is setup with options (make chaos: a private database, the
+// cloud's Lazarus broker through a proxy, two engine replicas).
+func setupWith(ctx context.Context, t *testing.T, o setupOpts) *env {
 	wd, err := os.Getwd()
 	require.NoError(t, err)
 	e := &env{here: wd, root: filepath.Clean(filepath.Join(wd, "..", "..")), procs: map[string]*exec.Cmd{},
-		logs: map[string]*os.File{}, hostUUID: map[string]string{}, prefix: "e2e-" + randHex(3)}
+		logs: map[string]*os.File{}, procConf: map[string][2]string{}, hostUUID: map[string]string{}, prefix: "e2e-" + randHex(3)}
 	e.state = envOr("LAZARUS_E2E_STATE_DIR", filepath.Join(wd, ".state"))
 	e.cloudsYAML = filepath.Join(e.state, "clouds.yaml")
 	if os.Getenv("LAZARUS_E2E_NO_SETUP") != "1" {
@@ -175,14 +195,24 @@ func setup(ctx context.Context, t *testing.T) *env {
 	e.glance = &gophercloud.ServiceClient{ProviderClient: adminProv, Endpoint: glanceURL + "/"}
 
 	// Database and configuration.
-	db := storetest.NewDatabase(t)
+	db := o.db
+	if db == "" {
+		db = storetest.NewDatabase(t)
+	}
 	keyFile := filepath.Join(e.work, "fence.key")
 	out, err = exec.CommandContext(ctx, e.binary("lazarus-manage"), "fence", "genkey", "--out", keyFile).CombinedOutput()
 	require.NoError(t, err, "lazarus-manage fence genkey: %s", out)
 	e.conf = filepath.Join(e.work, "lazarus.conf")
-	queue := "lazarus.cloud-e2e." + e.prefix
-	amqpURL := envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-	t.Cleanup(func() { deleteQueues(amqpURL, queue, queue+".dead", queue+".heartbeats") })
+	queue := o.queue
+	if queue == "" {
+		queue = "lazarus.cloud-e2e." + e.prefix
+	}
+	amqpURL := o.amqp
+	if amqpURL == "" {
+		amqpURL = envOr("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+		t.Cleanup(func() { deleteQueues(amqpURL, queue, queue+".dead", queue+".heartbeats") })
+	}
+	e.queue = queue
 	conf := fmt.Sprintf(`[DEFAULT]
 auth_strategy = keystone
 transport_url = %s
@@ -244,7 +274,19 @@ max_fences_per_window = 50
 		resp.Body.Close()
 		return true, nil
 	}), "see %s", e.logPath("lazarus-api"))
-	e.start(t, "lazarus-engine")
+	engines := o.engines
+	if len(engines) == 0 {
+		engines = []string{"lazarus-engine"}
+	}
+	for _, name := range engines {
+		c := e.conf
+		if len(engines) > 1 {
+			c = filepath.Join(e.work, name+".conf")
+			require.NoError(t, os.WriteFile(c, []byte(strings.Replace(conf, "[engine]\n", "[engine]\nengine_id = "+name+"\n", 1)), 0o600))
+		}
+		e.startWith(t, name, "lazarus-engine", c)
+	}
+	e.engines = engines
 
 	lzProv, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
 		IdentityEndpoint: lz.AuthURL, Username: lz.Username, Password: lz.Password,
@@ -294,11 +336,14 @@ func (e *env) binary(name string) string { return filepath.Join(e.bin, name) }
 func (e *env) logPath(name string) string { return filepath.Join(e.state, "logs", name+".log") }
 
 // start runs a Lazarus daemon in its own process group, appending to its log.
-func (e *env) start(t *testing.T, name string) {
+func (e *env) start(t *testing.T, name string) { e.startWith(t, name, name, e.conf) }
+
+// startWith runs binary with config conf as the daemon name.
+func (e *env) startWith(t *testing.T, name, binary, conf string) {
 	f, err := os.OpenFile(e.logPath(name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	require.NoError(t, err)
 	fmt.Fprintf(f, "\n==== e2e %s: starting %s ====\n", time.Now().UTC().Format(time.RFC3339), name)
-	cmd := exec.Command(e.binary(name), "--config", e.conf)
+	cmd := exec.Command(e.binary(binary), "--config", conf)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	require.NoError(t, cmd.Start(), "start %s", name)
@@ -306,7 +351,11 @@ func (e *env) start(t *testing.T, name string) {
 	go func() { _ = cmd.Wait(); close(done) }()
 	e.mu.Lock()
 	e.procs[name] = cmd
+	if old := e.logs[name]; old != nil {
+		old.Close()
+	}
 	e.logs[name] = f
+	e.procConf[name] = [2]string{binary, conf}
 	e.mu.Unlock()
 	logf("started %s (pid %d, log %s)", name, cmd.Process.Pid, e.logPath(name))
 }
@@ -336,7 +385,7 @@ func (e *env) kill(name string, sig syscall.Signal) {
 }
 
 func (e *env) stopAll() {
-	for _, n := range []string{"lazarus-engine", "lazarus-api"} {
+	for _, n := range append(append([]string{}, e.engines...), "lazarus-api") {
 		e.kill(n, syscall.SIGTERM)
 	}
 	for _, f := range e.logs {

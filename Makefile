@@ -52,6 +52,11 @@ e2e: services build ## Real Keystone/Placement/Glance/Neutron/Nova (fake driver)
 	eval "$$(bash test/e2e/cloud.sh env)" && LAZARUS_ACCEPTANCE_NOVA_MAX=2.93 $(GO) test -tags acceptance -count=1 -run Acceptance ./openstack/nova/
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./test/e2e/
 
+.PHONY: chaos
+chaos: services build ## The failure matrix on the real cloud, from Lazarus's own monitors, two engines (root; ~1 h; LAZARUS_CHAOS_ONLY/RUNS pick rows).
+	bash test/e2e/cloud.sh up
+	$(GO) test -tags 'e2e chaos' -count=1 -v -timeout 150m -run TestChaos ./test/e2e/
+
 .PHONY: horizon
 horizon: services ## Debian's Horizon + masakari-dashboard against lazarus-api through the e2e cloud's catalog, in headless Chromium (root; needs make e2e's cloud).
 	bash test/e2e/cloud.sh up

@@ -267,7 +267,9 @@ func (in *Intake) handle(ctx context.Context, pub *amqp.Channel, d amqp.Delivery
 			in.cfg.OnInserted()
 		}
 	} else {
-		log.DebugContext(ctx, "report merged", "result", result, "notification_id", target)
+		// Another monitor's report of a failure already recorded is
+		// evidence (the observers), part of the recovery's story.
+		log.InfoContext(ctx, "report merged", "result", result, "notification_id", target)
 	}
 }
 

@@ -74,12 +74,24 @@ func Decide(ev Evidence) Verdict {
 	case len(ev.AliveLinks) > 0:
 		return Verdict{ActionIgnore, fmt.Sprintf("host still answers on %s and nova-compute is up: isolation is not failure", strings.Join(ev.AliveLinks, ","))}
 	case ev.Power == PowerOff:
-		return Verdict{ActionProceed, "BMC reads power off"}
+		return Verdict{ActionProceed, "BMC reads power off" + reportedBy(ev)}
 	case !ev.NovaUp:
-		return Verdict{ActionProceed, fmt.Sprintf("nova-compute heartbeat lost, BMC reads power %s", ev.Power)}
+		return Verdict{ActionProceed, fmt.Sprintf("nova-compute heartbeat lost, BMC reads power %s%s", ev.Power, reportedBy(ev))}
 	case ev.Waited < ev.VerdictTimeout:
 		return Verdict{ActionWait, fmt.Sprintf("nova-compute still up and BMC reads power %s: waiting for Nova to see the host down", ev.Power)}
 	default:
 		return Verdict{ActionIgnore, fmt.Sprintf("host alive: nova-compute stayed up for %s after the report (BMC reads power %s)", ev.VerdictTimeout, ev.Power)}
+	}
+}
+
+// reportedBy says who accused the host, for the verdict's reason.
+func reportedBy(ev Evidence) string {
+	switch n := ev.Observers - ev.Isolated; {
+	case n <= 0:
+		return ""
+	case n == 1:
+		return "; 1 monitor reports it dead on every network"
+	default:
+		return fmt.Sprintf("; %d monitors report it dead on every network", n)
 	}
 }

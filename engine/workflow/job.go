@@ -114,5 +114,27 @@ func (j *Job) Tx(ctx context.Context, fn func(pgx.Tx) error, entries ...store.St
 		j.journal = append(j.journal, e)
 	}
 	j.mu.Unlock()
+	j.logEntries(ctx, entries)
 	return nil
+}
+
+// logEntries logs each journaled entry once it is committed: the journal's
+// messages say what was decided and why, so the engine's log of a recovery
+// reads as its story (and an operator reading the log sees what the API
+// shows). Holds and failures are warnings.
+func (j *Job) logEntries(ctx context.Context, entries []store.StepEntry) {
+	if j.Log == nil {
+		return
+	}
+	for _, e := range entries {
+		lvl := slog.LevelInfo
+		if e.State == store.StepStateHeld || e.State == store.StepStateFailure {
+			lvl = slog.LevelWarn
+		}
+		attrs := []any{"step", e.Name, "phase", e.Phase, "state", e.State}
+		if e.Item != "" {
+			attrs = append(attrs, "item", e.Item)
+		}
+		j.Log.Log(ctx, lvl, e.Message, attrs...)
+	}
 }

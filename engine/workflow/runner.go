@@ -267,7 +267,13 @@ func (r *Runner) run(ctx context.Context, cancel context.CancelCauseFunc, rec *s
 		return
 	}
 	job.journal = journal
-	log.DebugContext(ctx, "recovery claimed", "journal_rows", len(journal))
+	if len(journal) == 0 {
+		log.InfoContext(ctx, "recovery claimed")
+	} else {
+		// Another engine (or this one, before a restart) got this far.
+		log.InfoContext(ctx, "recovery resumed", "journal_rows", len(journal), "last_step", journal[len(journal)-1].Name,
+			"last_owner", journal[len(journal)-1].Owner)
+	}
 
 	renewDone := make(chan struct{})
 	go func() {

@@ -458,6 +458,7 @@ type migration struct {
 	Dest         string `json:"dest_compute"`
 	Status       string `json:"status"`
 	Type         string `json:"migration_type"`
+	CreatedAt    string `json:"created_at"`
 }
 
 // evacuations counts Nova's evacuation migrations per instance uuid.
@@ -537,16 +538,27 @@ func (e *env) bootServers(ctx context.Context, t *testing.T, prefix, host string
 // bootServersWith is bootServers with extra top-level keys in the boot
 // bodies of the HA-enabled servers (say "os:scheduler_hints").
 func (e *env) bootServersWith(ctx context.Context, t *testing.T, prefix, host string, n int, extra map[string]any) (ids []string, ha map[string]bool) {
+	flags := make([]bool, n)
+	for i := range flags {
+		flags[i] = i%2 == 0
+	}
+	return e.bootFlags(ctx, t, prefix, host, flags, extra)
+}
+
+// bootFlags boots one server per flag on host, named prefix-1..n, with
+// HA_Enabled=True where the flag is set (and extra in its boot body).
+func (e *env) bootFlags(ctx context.Context, t *testing.T, prefix, host string, haFlags []bool, extra map[string]any) (ids []string, ha map[string]bool) {
 	ha = map[string]bool{}
-	for i := 1; i <= n; i++ {
+	for i := 1; i <= len(haFlags); i++ {
+		isHA := haFlags[i-1]
 		md := map[string]string{}
-		if i%2 == 1 {
+		if isHA {
 			md["HA_Enabled"] = "True"
 		}
 		body := map[string]any{"server": map[string]any{"name": fmt.Sprintf("%s-%d", prefix, i), "flavorRef": e.flavor,
 			"imageRef": e.image, "networks": "none", "availability_zone": "nova:" + host, "metadata": md}}
 		for k, v := range extra {
-			if i%2 == 1 {
+			if isHA {
 				body[k] = v
 			}
 		}
@@ -555,7 +567,7 @@ func (e *env) bootServersWith(ctx context.Context, t *testing.T, prefix, host st
 		}
 		require.NoError(t, e.novaDo(ctx, "POST", "/servers", body, &out, 202))
 		ids = append(ids, out.Server.ID)
-		ha[out.Server.ID] = i%2 == 1
+		ha[out.Server.ID] = isHA
 	}
 	require.NoError(t, poll(ctx, 5*time.Minute, 500*time.Millisecond, "servers ACTIVE on "+host, func() (bool, error) {
 		ss, err := e.servers(ctx, prefix)

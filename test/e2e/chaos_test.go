@@ -317,7 +317,9 @@ peers = %[6]s
 # The gateways of both networks: TCP to the broker's relay on mgmt, and a
 # closed port on storage (a refused connection is an answer too).
 isolation_addresses = 10.250.0.1:%[2]d,10.251.0.1:9
-isolation_timeout = 10s
+# Below the time this cloud takes to fence an isolated host (Nova's
+# service_down_time = 30 s here), so that the action runs before the fence.
+isolation_timeout = 2s
 isolation_action = %[4]s/isolation-action
 gossip_key = %[7]s
 
@@ -856,17 +858,32 @@ func (c *chaos) end(ctx context.Context, t *testing.T, hostsToRestore ...string)
 	c.mu.Lock()
 	prefix := c.runPrefix
 	c.mu.Unlock()
-	c.deleteServers(ctx, prefix)
+	// Links first: a server on a host that Nova still thinks up is
+	// deleted through its nova-compute, which needs its management link.
 	for _, h := range hostsToRestore {
 		out, err := c.cloudSh(ctx, "link", h, "mgmt", "up")
 		require.NoError(t, err, out)
 		out, err = c.cloudSh(ctx, "link", h, "storage", "up")
 		require.NoError(t, err, out)
+	}
+	c.deleteServers(ctx, prefix)
+	for _, h := range hostsToRestore {
 		// A reboot: whatever ran (a half-dead nova-compute, an isolated
 		// monitor) starts afresh, as after a fence and repair.
-		out, err = c.cloudSh(ctx, "power", h, "off")
+		out, err := c.cloudSh(ctx, "power", h, "off")
 		require.NoError(t, err, out)
+		bootedAt := time.Now().UTC()
 		c.restoreHost(ctx, t, h)
+		// "up" may still be the last report of the nova-compute that was
+		// killed: wait for one from the new one.
+		require.NoError(t, poll(ctx, 2*time.Minute, time.Second, h+"'s new nova-compute reports", func() (bool, error) {
+			s, err := c.service(ctx, h)
+			if err != nil {
+				return false, err
+			}
+			at, ok := parseTime(s.UpdatedAt)
+			return ok && at.Add(time.Second).After(bootedAt) && s.State == "up", nil
+		}))
 	}
 	// Let the monitors see every peer again before the next run.
 	require.NoError(t, poll(ctx, 2*time.Minute, time.Second, "every host monitor hears all its peers", func() (bool, error) {
@@ -1020,12 +1037,15 @@ func (c *chaos) isolatedHost(ctx context.Context, t *testing.T, r *chaosRun) {
 			r.violate("the isolated host accused another: %s", l)
 		}
 	}
+	offs := c.bmcPowerOffs(victimHost, r.origin)
 	if ran := logSince(ranFile, ranOff); strings.TrimSpace(ran) == "" {
 		r.fail("the isolation action did not run")
-	} else {
-		r.note("isolation action ran at %s", strings.Fields(ran)[0])
+	} else if at, err := time.Parse("2006-01-02T15:04:05.000Z", strings.Fields(ran)[0]); err == nil {
+		r.note("isolation action ran at +%.1f s", at.Sub(r.origin).Seconds())
+		if len(offs) > 0 {
+			r.note("BMC power off at +%.1f s", offs[0].Sub(r.origin).Seconds())
+		}
 	}
-	offs := c.bmcPowerOffs(victimHost, r.origin)
 	if len(offs) == 0 {
 		r.violate("%s evacuated without the BMC powering it off", victimHost)
 	}
@@ -1162,6 +1182,18 @@ func (c *chaos) novaComputeKilled(ctx context.Context, t *testing.T, r *chaosRun
 		return err == nil && s.Status == "disabled", err
 	}); err != nil {
 		r.fail("nova-compute not disabled: %v", err)
+	}
+	if err := poll(ctx, 2*time.Minute, 250*time.Millisecond, "process recovery done", func() (bool, error) {
+		rs, err := c.recoveries(ctx, victimHost, r.origin)
+		for _, x := range rs {
+			if x.uuid == rec.uuid {
+				rec = x
+				return x.state == "done", nil
+			}
+		}
+		return false, err
+	}); err != nil {
+		r.fail("process recovery not done: %v", err)
 	}
 	// Give a wrong host flow time to show itself.
 	_ = sleepCtx(ctx, 10*time.Second)

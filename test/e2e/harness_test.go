@@ -414,6 +414,7 @@ type service struct {
 	State      string `json:"state"`
 	ForcedDown bool   `json:"forced_down"`
 	Reason     any    `json:"disabled_reason"`
+	UpdatedAt  string `json:"updated_at"`
 }
 
 func (e *env) service(ctx context.Context, host string) (service, error) {

@@ -23,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gophercloud/gophercloud/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
@@ -884,6 +885,7 @@ func (c *chaos) end(ctx context.Context, t *testing.T, hostsToRestore ...string)
 			at, ok := parseTime(s.UpdatedAt)
 			return ok && at.Add(time.Second).After(bootedAt) && s.State == "up", nil
 		}))
+		c.waitSchedulable(ctx, t, h)
 	}
 	// Let the monitors see every peer again before the next run.
 	require.NoError(t, poll(ctx, 2*time.Minute, time.Second, "every host monitor hears all its peers", func() (bool, error) {
@@ -905,6 +907,57 @@ func (c *chaos) end(ctx context.Context, t *testing.T, hostsToRestore ...string)
 		}
 		return n >= computes, rows.Err()
 	}))
+}
+
+// waitSchedulable waits until Placement no longer marks host's provider
+// COMPUTE_STATUS_DISABLED. Nova sets that trait when the service is
+// disabled (the process flow) and removes it through an RPC to the compute
+// when it is enabled again; a nova-compute that was restarting then keeps
+// it until its next resource sync, and the scheduler finds no valid host.
+// A reboot makes the new nova-compute sync at start, enabled.
+func (c *chaos) waitSchedulable(ctx context.Context, t *testing.T, host string) {
+	pl := &gophercloud.ServiceClient{ProviderClient: c.nova.ProviderClient, Endpoint: "http://127.0.0.1:18778/"}
+	hdr := map[string]string{"OpenStack-API-Version": "placement 1.6"}
+	disabled := func() (bool, error) {
+		var rps struct {
+			ResourceProviders []struct {
+				UUID string `json:"uuid"`
+			} `json:"resource_providers"`
+		}
+		if _, err := pl.Get(ctx, pl.Endpoint+"resource_providers?name="+host, &rps, &gophercloud.RequestOpts{MoreHeaders: hdr}); err != nil {
+			return false, err
+		}
+		if len(rps.ResourceProviders) != 1 {
+			return false, fmt.Errorf("%d resource providers named %s", len(rps.ResourceProviders), host)
+		}
+		var tr struct {
+			Traits []string `json:"traits"`
+		}
+		if _, err := pl.Get(ctx, pl.Endpoint+"resource_providers/"+rps.ResourceProviders[0].UUID+"/traits", &tr, &gophercloud.RequestOpts{MoreHeaders: hdr}); err != nil {
+			return false, err
+		}
+		for _, x := range tr.Traits {
+			if x == "COMPUTE_STATUS_DISABLED" {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	for attempt := 1; ; attempt++ {
+		err := poll(ctx, 20*time.Second, 500*time.Millisecond, host+" schedulable in Placement", func() (bool, error) {
+			d, err := disabled()
+			return err == nil && !d, err
+		})
+		if err == nil {
+			return
+		}
+		require.Less(t, attempt, 3, "%s: %v", host, err)
+		logf("%s still COMPUTE_STATUS_DISABLED in Placement; rebooting it so its nova-compute syncs enabled", host)
+		out, err := c.cloudSh(ctx, "power", host, "off")
+		require.NoError(t, err, out)
+		out, err = c.cloudSh(ctx, "power", host, "on")
+		require.NoError(t, err, out)
+	}
 }
 
 const victimHost = "compute-1"
@@ -1144,6 +1197,14 @@ func (c *chaos) enginesCut(ctx context.Context, t *testing.T, r *chaosRun) {
 	}
 	c.markDetection(ctx, r, rec)
 	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 3*time.Minute)
+	if msgs, err := c.stepMessages(ctx, rec.uuid, "fence"); err == nil {
+		for _, m := range msgs {
+			if strings.HasPrefix(m, "HELD: ") {
+				r.note("held first: %s", strings.TrimPrefix(m, "HELD: "))
+				break
+			}
+		}
+	}
 	if steps, err := c.stepTimes(ctx, rec.uuid); err == nil {
 		if f, ok := steps["fence"]; ok && f.Before(restoreAt) {
 			r.violate("fence step succeeded at %s, before the monitors were heard again", f.Format(time.RFC3339Nano))

@@ -2,11 +2,14 @@ package recovery
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/lazarus-ha/lazarus/engine/brake"
 	"github.com/lazarus-ha/lazarus/engine/workflow"
+	"github.com/lazarus-ha/lazarus/monitors/event"
 	"github.com/lazarus-ha/lazarus/store"
 )
 
@@ -166,8 +169,15 @@ func (run *fenceRun) gate(ctx context.Context) (fenceState, error) {
 	if !fl.cfg.RequireFencing {
 		intent.Message = fmt.Sprintf("Not fencing host '%s' (require_fencing = false): trusting the monitor", r.HostName)
 	}
+	// Hosts the reporting monitors also saw dead when they reported this
+	// one: a storm shows in its first report, before the others' reports
+	// (each monitor waits out its settle time per peer) arrive.
+	accused, err := fl.accusedPeers(ctx, run.job, services)
+	if err != nil {
+		return 0, err
+	}
 	held, err := ledgerOf(run.job).fenceGate(ctx, fl.cfg.Brake.Window, func(st store.SegmentFailureStats) bool {
-		st.Failing = countFailing(st.FailingHosts, silent)
+		st.Failing = countFailing(st.FailingHosts, append(silent, accused...))
 		run.decision = brake.Decide(st, fl.cfg.Brake, selfErr)
 		return !run.decision.Hold
 	}, intent)
@@ -175,6 +185,63 @@ func (run *fenceRun) gate(ctx context.Context) (fenceState, error) {
 		return 0, err
 	}
 	return afterGate(held, fl.cfg.RequireFencing), nil
+}
+
+// accusedPeers names the segment's other hosts that a monitor reporting
+// this failure saw dead on every network at the time (event.Evidence
+// PeersDown), unless that host's own monitor has been heard since the
+// report: then it is alive. An isolated observer's view counts for nothing.
+func (fl *Flows) accusedPeers(ctx context.Context, job *workflow.Job, services map[string]Service) ([]string, error) {
+	l := ledgerOf(job)
+	obs, err := l.observers(ctx)
+	if err != nil || len(obs) == 0 {
+		return nil, err
+	}
+	hosts, err := l.segmentHosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	beats, err := job.Store().MonitorHeartbeats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return AccusedPeers(obs, hosts, services, beats, job.Recovery.HostName), nil
+}
+
+// AccusedPeers is accusedPeers' decision: the hosts of the segment (hosts),
+// other than failed, named in a non-isolated observer's PeersDown and not
+// heard from (beats, by the database's clock) after that report arrived.
+// As for the silent hosts, a host on maintenance (an operator's, or one in
+// recovery, which the recoveries count) or forced down in Nova (services)
+// is already known down and is not counted again.
+func AccusedPeers(obs []store.Observer, hosts []store.RecoveryHost, services map[string]Service, beats []store.MonitorHeartbeat, failed string) []string {
+	inSegment := map[string]bool{}
+	for _, h := range hosts {
+		if svc, ok := services[h.Name]; !h.OnMaintenance && !(ok && svc.ForcedDown) {
+			inSegment[h.Name] = true
+		}
+	}
+	lastSeen := map[string]time.Time{}
+	for _, b := range beats {
+		lastSeen[b.Host] = b.LastSeen
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, o := range obs {
+		var e event.Evidence
+		if len(o.Evidence) == 0 || json.Unmarshal(o.Evidence, &e) != nil || e.Isolated {
+			continue
+		}
+		for _, p := range e.PeersDown {
+			if p == failed || !inSegment[p] || seen[p] || lastSeen[p].After(o.ReceivedAt) {
+				continue
+			}
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // countFailing counts the distinct hosts failing by the recoveries' count

@@ -653,3 +653,29 @@ func TestProcessFailureFlow(t *testing.T) {
 	require.False(t, on, "another process's failure does not put the host on maintenance (Masakari's sticky-maintenance bug)")
 	require.Equal(t, "enabled", b.compute.Service("c2").Status)
 }
+
+// TestStormInTheFirstReport is invariant 4 when two of three hosts die at
+// once: the first report (of c1) already names c2 dead on every network,
+// before c2's own report or Nova's service state show it, and the storm
+// brake holds c1's fence. Once c2's monitor is heard again (after the
+// report), c2 is alive and c1 is fenced.
+func TestStormInTheFirstReport(t *testing.T) {
+	t.Parallel()
+	b := setup(t, recovery.MethodAuto)
+	for _, h := range []string{"c1", "c2", "c3"} {
+		b.addHost(h, false)
+	}
+	b.compute.AddServer("c1", "vm", "active", ha(), small)
+	b.compute.KillHost("c1") // c2 died too, but Nova still sees it up
+	n := b.notify("c1", stoppedPayload, "c3", &event.Evidence{NetworksLost: []string{"mgmt", "storage"}, PeersDown: []string{"c2"}})
+	b.engine("engine-a", 5*time.Second)
+	require.Contains(t, b.waitHeld(n), "storm brake: 2 of the 3 hosts")
+	require.Empty(t, b.fencer.Fences(), "nothing is fenced in a storm")
+	require.Empty(t, b.compute.Evacuations())
+
+	// c2's monitor heartbeats after the report: it was alive after all.
+	require.NoError(t, b.st.MonitorHeartbeatsUpsert(context.Background(), []store.MonitorHeartbeat{{Host: "c2", PeersAlive: map[string]int{"mgmt": 1}}}))
+	status, msg := b.waitStatus(n, "finished", "error")
+	require.Equal(t, "finished", status, msg)
+	require.Equal(t, []string{"c1"}, b.fencer.Fences())
+}

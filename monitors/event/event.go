@@ -78,6 +78,12 @@ type Evidence struct {
 	NetworksAlive []string `json:"networks_alive,omitempty"`
 	// Isolated is set when the observer reports itself isolated.
 	Isolated bool `json:"isolated,omitempty"`
+	// PeersDown names the observer's other peers that were dead on every
+	// network when it made this report, reported or not yet (each waits
+	// out its own settle time): several hosts failing at once show up in
+	// the first report, so the engine's storm brake sees the storm before
+	// it fences the first host.
+	PeersDown []string `json:"peers_down,omitempty"`
 	// Detail is free text for the journal.
 	Detail string `json:"detail,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os/exec"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -414,6 +415,9 @@ func (m *Monitor) publish(ctx context.Context, peer, ev string, aliveNets, lostN
 		Type: event.TypeComputeHost, Hostname: peer, Payload: payload,
 	})
 	e.Evidence = &event.Evidence{NetworksLost: lostNets, NetworksAlive: aliveNets, Isolated: isolated, Detail: detail}
+	if ev == event.EventStopped && !isolated {
+		e.Evidence.PeersDown = m.peersDownBut(peer)
+	}
 	if err := m.pub.Publish(ctx, e); err != nil {
 		m.log.Error("publish host event", "peer", peer, "event", ev, "err", err)
 		return false
@@ -422,6 +426,19 @@ func (m *Monitor) publish(ctx context.Context, peer, ev string, aliveNets, lostN
 	m.log.Info("host event published", "peer", peer, "event", ev, "event_id", e.ID, "isolated", isolated,
 		"networks_lost", lostNets, "networks_alive", aliveNets)
 	return true
+}
+
+// peersDownBut names the peers other than peer whose merged status is
+// down (dead on every network), sorted.
+func (m *Monitor) peersDownBut(peer string) []string {
+	var out []string
+	for p, ps := range m.peers {
+		if p != peer && ps.status == PeerDown {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (m *Monitor) enterIsolation(ctx context.Context, snapshot map[string]map[string]bool) {

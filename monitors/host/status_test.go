@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -125,4 +126,23 @@ func TestParseGossipKey(t *testing.T) {
 	require.ErrorContains(t, err, "16, 24 or 32")
 	_, err = ParseGossipKey("not base64!")
 	require.Error(t, err)
+}
+
+// TestPeersDownBut: a STOPPED report names the observer's other peers that
+// are dead on every network (reported or still settling), so the engine
+// sees two hosts failing at once in the first report.
+func TestPeersDownBut(t *testing.T) {
+	m := &Monitor{peers: map[string]*peerState{
+		"c1": {status: PeerDown},
+		"c2": {status: PeerDown},
+		"c3": {status: PeerDegraded},
+		"c4": {status: PeerUp},
+		"c5": {status: PeerDown, reported: true},
+	}}
+	if got, want := m.peersDownBut("c1"), []string{"c2", "c5"}; !slices.Equal(got, want) {
+		t.Fatalf("peersDownBut(c1) = %v, want %v", got, want)
+	}
+	if got := (&Monitor{peers: map[string]*peerState{"c1": {status: PeerDown}}}).peersDownBut("c1"); len(got) != 0 {
+		t.Fatalf("only the accused down: %v, want none", got)
+	}
 }

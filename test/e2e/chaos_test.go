@@ -51,8 +51,6 @@ const (
 	mActive    = "all HA ACTIVE elsewhere"
 )
 
-var markOrder = []string{mDetected, mReceived, mFenced, mForced, mFirstEvac, mActive}
-
 // chaosRun is one row of the matrix.
 type chaosRun struct {
 	scenario   string

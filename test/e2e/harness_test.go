@@ -753,15 +753,6 @@ func (tl *timeline) print(title string) {
 	fmt.Println()
 }
 
-func (tl *timeline) get(what string) (time.Time, bool) {
-	for _, m := range tl.marks {
-		if m.what == what {
-			return m.at, true
-		}
-	}
-	return time.Time{}, false
-}
-
 func parseTime(s string) (time.Time, bool) {
 	for _, layout := range []string{"2006-01-02T15:04:05.000000", time.RFC3339Nano, "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A small real OpenStack (Zed, Debian 12 packages) on 127.0.0.1 for Lazarus's
 # end-to-end tests: Keystone, Glance, Placement, Neutron (API only), Nova
-# api/conductor/scheduler, three fake nova-compute hosts compute-1..3, and one
-# ipmi_sim BMC per host whose power off SIGKILLs that host's nova-compute
-# (LAZARUS_E2E_COMPUTES=N for another number of hosts).
+# api/conductor/scheduler, three fake nova-compute hosts compute-1..3, each
+# in its own network namespace with a management and a storage link
+# (lib/hostnet.sh), and one ipmi_sim BMC per host whose power off SIGKILLs
+# everything in that host's namespace (LAZARUS_E2E_COMPUTES=N for another
+# number of hosts).
 #
 #   cloud.sh up       install what is missing, configure, start, wait until ready (idempotent)
 #   cloud.sh down     stop everything this script started (add --purge to also drop

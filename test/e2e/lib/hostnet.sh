@@ -32,7 +32,6 @@ MGMT_PREFIX=10.250.0
 STOR_PREFIX=10.251.0
 MGMT_GW=$MGMT_PREFIX.1
 STOR_GW=$STOR_PREFIX.1
-MEMBERLIST_PORT=7946
 
 # Control-plane ports a compute host uses: Keystone, Placement, Glance,
 # Neutron, Nova API, the cloud's RabbitMQ (Nova), Lazarus's RabbitMQ (the
@@ -145,10 +144,10 @@ host_relays_up() {
 # host_kill_all HOST: SIGKILL every process in HOST's namespace, until none
 # is left (what a power cut does to a real host).
 host_kill_all() {
-	local ns pids i
+	local ns pids
 	ns=$(host_ns "$1")
 	ns_exists "$ns" || return 0
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		pids=$(ip netns pids "$ns" 2>/dev/null || true)
 		[ -n "$pids" ] || return 0
 		# shellcheck disable=SC2086 # a list of pids

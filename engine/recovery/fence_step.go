@@ -157,7 +157,7 @@ func (run *fenceRun) gate(ctx context.Context) (fenceState, error) {
 	// Heartbeats that vanished at once count as failing hosts too, even
 	// before any monitor reported them: live hosts (not on maintenance)
 	// whose nova-compute Nova sees down without anyone forcing it down.
-	silent, services, err := fl.silentHosts(ctx, run.job)
+	silent, services, hosts, err := fl.silentHosts(ctx, run.job)
 	if err != nil {
 		return 0, err
 	}
@@ -172,7 +172,7 @@ func (run *fenceRun) gate(ctx context.Context) (fenceState, error) {
 	// Hosts the reporting monitors also saw dead when they reported this
 	// one: a storm shows in its first report, before the others' reports
 	// (each monitor waits out its settle time per peer) arrive.
-	accused, err := fl.accusedPeers(ctx, run.job, services)
+	accused, err := fl.accusedPeers(ctx, run.job, hosts, services)
 	if err != nil {
 		return 0, err
 	}
@@ -191,14 +191,9 @@ func (run *fenceRun) gate(ctx context.Context) (fenceState, error) {
 // this failure saw dead on every network at the time (event.Evidence
 // PeersDown), unless that host's own monitor has been heard since the
 // report: then it is alive. An isolated observer's view counts for nothing.
-func (fl *Flows) accusedPeers(ctx context.Context, job *workflow.Job, services map[string]Service) ([]string, error) {
-	l := ledgerOf(job)
-	obs, err := l.observers(ctx)
+func (fl *Flows) accusedPeers(ctx context.Context, job *workflow.Job, hosts []store.RecoveryHost, services map[string]Service) ([]string, error) {
+	obs, err := ledgerOf(job).observers(ctx)
 	if err != nil || len(obs) == 0 {
-		return nil, err
-	}
-	hosts, err := l.segmentHosts(ctx)
-	if err != nil {
 		return nil, err
 	}
 	beats, err := job.Store().MonitorHeartbeats(ctx)
@@ -325,10 +320,12 @@ func (run *fenceRun) held(ctx context.Context, st fenceState) error {
 // silentHosts names the segment's hosts, not on maintenance, whose
 // nova-compute heartbeat Nova reports lost (down, not forced down).
 // Hosts in recovery are on maintenance and counted from the recoveries.
-func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, map[string]Service, error) {
+// It also returns what it read: the services by host and the segment's
+// hosts.
+func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, map[string]Service, []store.RecoveryHost, error) {
 	hosts, err := ledgerOf(job).segmentHosts(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The services only, not the inventory: from microversion 2.88 Nova's
 	// hypervisor details carry each host's uptime, read over RPC from its
@@ -336,7 +333,7 @@ func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, 
 	// asks the dead one, until its RPC timeout (30 s gone in make e2e).
 	svcs, err := fl.compute.ComputeServices(ctx)
 	if err != nil {
-		return nil, nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
+		return nil, nil, nil, ctxErr(ctx, fmt.Errorf("list compute services: %w", err))
 	}
 	services := make(map[string]Service, len(svcs))
 	for _, s := range svcs {
@@ -348,7 +345,7 @@ func (fl *Flows) silentHosts(ctx context.Context, job *workflow.Job) ([]string, 
 			out = append(out, h.Name)
 		}
 	}
-	return out, services, nil
+	return out, services, hosts, nil
 }
 
 func (fl *Flows) confirmed(ctx context.Context, job *workflow.Job) (bool, error) {

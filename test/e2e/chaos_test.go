@@ -10,14 +10,12 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"text/tabwriter"
@@ -28,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lazarus-ha/lazarus/monitors/wire/wiretest"
 	"github.com/lazarus-ha/lazarus/openstack/instanceha/v1/fencedevices"
 	"github.com/lazarus-ha/lazarus/store/storetest"
 )
@@ -102,9 +101,7 @@ type chaos struct {
 	*env
 	pg    *storetest.PrivateServer
 	db    *pgxpool.Pool
-	proxy *cutProxy
-
-	runPrefix string // the servers' name prefix of the run under way (mu)
+	proxy *wiretest.Proxy
 }
 
 func TestChaos(t *testing.T) {
@@ -251,15 +248,7 @@ func p50max(rs []*chaosRun, m string) string {
 // ---------------------------------------------------------------- setup
 
 func setupChaos(ctx context.Context, t *testing.T) *chaos {
-	// The cloud first (setupWith would too, but the monitors' config needs
-	// its state dir, and the private database must exist before the API).
-	if os.Getenv("LAZARUS_E2E_NO_SETUP") != "1" {
-		wd, _ := os.Getwd()
-		cmd := exec.CommandContext(ctx, "bash", filepath.Join(wd, "cloud.sh"), "up")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		require.NoError(t, cmd.Run(), "cloud.sh up")
-		t.Setenv("LAZARUS_E2E_NO_SETUP", "1")
-	}
+	// The private database first: lazarus-api and the engines start on it.
 	pg := storetest.StartPrivateServer(t)
 	admin, err := pgx.Connect(ctx, pg.URL)
 	require.NoError(t, err)
@@ -268,7 +257,7 @@ func setupChaos(ctx context.Context, t *testing.T) *chaos {
 	admin.Close(ctx)
 	dbURL := strings.Replace(pg.URL, "/postgres?", "/lazarus?", 1)
 
-	proxy := newCutProxy(t, fmt.Sprintf("127.0.0.1:%d", lazarusBrokerPort))
+	proxy := wiretest.NewProxy(t, fmt.Sprintf("127.0.0.1:%d", lazarusBrokerPort))
 	queue := "lazarus.chaos." + randHex(3)
 	e := setupWith(ctx, t, setupOpts{db: dbURL, amqp: "amqp://guest:guest@" + proxy.Addr() + "/", queue: queue,
 		engines: []string{"lazarus-engine-a", "lazarus-engine-b"}})
@@ -408,80 +397,6 @@ func (c *chaos) waitHostUp(ctx context.Context, t *testing.T, host string) {
 
 // ---------------------------------------------------------------- tools
 
-// cutProxy is a TCP proxy between the engines and the monitors' broker
-// that can be cut (every connection closed, new ones closed at once) and
-// restored.
-type cutProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  map[net.Conn]bool
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &cutProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { ln.Close(); p.Cut() })
-	go p.serve()
-	return p
-}
-
-func (p *cutProxy) Addr() string { return p.ln.Addr().String() }
-
-func (p *cutProxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			in.Close()
-			continue
-		}
-		out, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-		if err != nil {
-			p.mu.Unlock()
-			in.Close()
-			continue
-		}
-		p.conns[in], p.conns[out] = true, true
-		p.mu.Unlock()
-		go p.pipe(in, out)
-		go p.pipe(out, in)
-	}
-}
-
-func (p *cutProxy) pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-	p.mu.Lock()
-	delete(p.conns, dst)
-	delete(p.conns, src)
-	p.mu.Unlock()
-}
-
-// Cut closes every connection and refuses new ones until Restore.
-func (p *cutProxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for c := range p.conns {
-		c.Close()
-	}
-}
-
-// Restore lets connections through again.
-func (p *cutProxy) Restore() {
-	p.mu.Lock()
-	p.cut = false
-	p.mu.Unlock()
-}
-
 // powerEvent is a line of lib/chassisctl.sh's log: who switched a host.
 type powerEvent struct {
 	at     time.Time
@@ -609,7 +524,7 @@ func (c *chaos) stepTimes(ctx context.Context, recoveryUUID string) (map[string]
 	return out, rows.Err()
 }
 
-// stepStates are each step's latest state in a recovery's journal.
+// stepMessages are a step's journal entries, "STATE: message", oldest first.
 func (c *chaos) stepMessages(ctx context.Context, recoveryUUID, name string) ([]string, error) {
 	rows, err := c.db.Query(ctx, `SELECT state || ': ' || message FROM recovery_steps
 		WHERE recovery_uuid = $1 AND name = $2 ORDER BY id`, recoveryUUID, name)
@@ -705,7 +620,7 @@ func logSince(path string, offset int64) string {
 // evacuation after proof of death (the fence step's SUCCESS, and for a
 // fence by the BMC after its power off), and the failed host still off and
 // forced down when its instances were safe.
-func (c *chaos) evacuationOutcome(ctx context.Context, r *chaosRun, victim string, rec recovery, ids []string, ha map[string]bool, limit time.Duration) {
+func (c *chaos) evacuationOutcome(ctx context.Context, r *chaosRun, victim, prefix string, rec recovery, ids []string, ha map[string]bool, limit time.Duration) {
 	var haIDs []string
 	for _, id := range ids {
 		if ha[id] {
@@ -713,7 +628,7 @@ func (c *chaos) evacuationOutcome(ctx context.Context, r *chaosRun, victim strin
 		}
 	}
 	err := poll(ctx, limit, 100*time.Millisecond, "HA servers ACTIVE elsewhere", func() (bool, error) {
-		ss, err := c.servers(ctx, strings.TrimSuffix(c.serverPrefix(ids), "-"))
+		ss, err := c.servers(ctx, prefix)
 		if err != nil {
 			return false, err
 		}
@@ -777,7 +692,7 @@ func (c *chaos) evacuationOutcome(ctx context.Context, r *chaosRun, victim strin
 			break
 		}
 	}
-	migs, err := c.evacuationsSince(ctx, ids)
+	migs, err := c.evacuations(ctx, ids)
 	if err != nil {
 		r.fail("read Nova's migrations: %v", err)
 		return
@@ -805,18 +720,6 @@ func (c *chaos) evacuationOutcome(ctx context.Context, r *chaosRun, victim strin
 	}
 }
 
-// serverPrefix is the common name prefix of ids (the run's prefix).
-func (c *chaos) serverPrefix(ids []string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.runPrefix
-}
-
-// evacuationsSince is Nova's evacuation migrations of ids.
-func (c *chaos) evacuationsSince(ctx context.Context, ids []string) (map[string][]migration, error) {
-	return c.evacuations(ctx, ids)
-}
-
 // noRecoveryActions checks that nothing was fenced or evacuated for host
 // since the run began: no BMC power off, no evacuation of ids.
 func (c *chaos) noRecoveryActions(ctx context.Context, r *chaosRun, host string, ids []string) {
@@ -838,25 +741,17 @@ func (c *chaos) noRecoveryActions(ctx context.Context, r *chaosRun, host string,
 // ---------------------------------------------------------------- runs
 
 // begin starts a run: servers on victim (nHA with HA metadata, nPlain
-// without), under a fresh prefix.
-func (c *chaos) begin(ctx context.Context, t *testing.T, r *chaosRun, victim string, nHA, nPlain int) ([]string, map[string]bool) {
+// without), named after the run's prefix, which it returns.
+func (c *chaos) begin(ctx context.Context, t *testing.T, r *chaosRun, victim string, nHA, nPlain int) (string, []string, map[string]bool) {
 	prefix := fmt.Sprintf("%s-%s-%d", c.prefix, strings.ReplaceAll(r.scenario, "_", ""), r.n)
-	c.mu.Lock()
-	c.runPrefix = prefix
-	c.mu.Unlock()
-	if nHA+nPlain == 0 {
-		return nil, map[string]bool{}
-	}
-	return c.bootMix(ctx, t, prefix, victim, nHA, nPlain)
+	ids, ha := c.bootMix(ctx, t, prefix, victim, nHA, nPlain)
+	return prefix, ids, ha
 }
 
 // end deletes the run's servers and brings hosts back: powered on (a
 // reboot if it was on), forced down lifted, enabled, up, out of
 // maintenance, links plugged in.
-func (c *chaos) end(ctx context.Context, t *testing.T, hostsToRestore ...string) {
-	c.mu.Lock()
-	prefix := c.runPrefix
-	c.mu.Unlock()
+func (c *chaos) end(ctx context.Context, t *testing.T, prefix string, hostsToRestore ...string) {
 	// Links first: a server on a host that Nova still thinks up is
 	// deleted through its nova-compute, which needs its management link.
 	for _, h := range hostsToRestore {
@@ -964,8 +859,8 @@ const victimHost = "compute-1"
 // engines fence (already off), force down and evacuate exactly the HA
 // instances.
 func (c *chaos) powerCut(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 6, 2)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 6, 2)
+	defer c.end(ctx, t, prefix, victimHost)
 	engineOff := map[string]int64{}
 	for _, n := range c.engines {
 		engineOff[n] = logOffset(c.logPath(n))
@@ -979,7 +874,7 @@ func (c *chaos) powerCut(ctx context.Context, t *testing.T, r *chaosRun) {
 		return
 	}
 	c.markDetection(ctx, r, rec)
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 3*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 3*time.Minute)
 	if r.n == 1 {
 		c.printStory(r, rec, engineOff)
 	}
@@ -1019,8 +914,8 @@ func (c *chaos) oneLinkCut(ctx context.Context, t *testing.T, r *chaosRun) {
 		which = "mgmt"
 	}
 	r.note("%s link", which)
-	ids, _ := c.begin(ctx, t, r, victimHost, 1, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, _ := c.begin(ctx, t, r, victimHost, 1, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	offs := map[string]int64{}
 	for i := 2; i <= computes; i++ {
 		offs[hostName(i)] = logOffset(c.logPath(hostName(i) + ".hostmonitor"))
@@ -1059,8 +954,8 @@ func (c *chaos) oneLinkCut(ctx context.Context, t *testing.T, r *chaosRun) {
 // accuse nobody and run its isolation action; its peers report it; it is
 // fenced (the BMC powers it off) before any evacuation.
 func (c *chaos) isolatedHost(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	hmLog := c.logPath(victimHost + ".hostmonitor")
 	off := logOffset(hmLog)
 	ranFile := filepath.Join(c.state, "hosts", victimHost, "isolation-action.ran")
@@ -1078,7 +973,7 @@ func (c *chaos) isolatedHost(ctx context.Context, t *testing.T, r *chaosRun) {
 	c.markDetection(ctx, r, rec)
 	// Nova sees the host down after service_down_time (30 s); the verdict
 	// waits for it, then the BMC fences it.
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 4*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 4*time.Minute)
 	hm := logSince(hmLog, off)
 	if !strings.Contains(hm, "this host is isolated") {
 		r.fail("%s's monitor did not declare itself isolated", victimHost)
@@ -1111,13 +1006,13 @@ func (c *chaos) isolatedHost(ctx context.Context, t *testing.T, r *chaosRun) {
 // power. The recovery holds with the reason shown and evacuates only after
 // an operator's fence_confirm.
 func (c *chaos) bmcUnreachable(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
 	bmcPID, err := c.pidFromFile("bmc-" + victimHost)
 	require.NoError(t, err)
 	require.NoError(t, syscall.Kill(-bmcPID, syscall.SIGSTOP))
 	defer func() {
 		_ = syscall.Kill(-bmcPID, syscall.SIGCONT)
-		c.end(ctx, t, victimHost)
+		c.end(ctx, t, prefix, victimHost)
 	}()
 	r.origin = time.Now()
 	out, err := c.cloudSh(ctx, "power", victimHost, "off")
@@ -1153,7 +1048,7 @@ func (c *chaos) bmcUnreachable(ctx context.Context, t *testing.T, r *chaosRun) {
 	require.NoError(t, err, "fence_confirm")
 	_ = syscall.Kill(-bmcPID, syscall.SIGCONT)
 	// The BMC answers again and reads power off: the outcome checks want it.
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 3*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 3*time.Minute)
 	if starts, _ := c.vmoveStarts(ctx, rec.notif); len(starts) > 0 && starts[0].Before(confirmAt) {
 		r.violate("evacuated at %s before the operator's confirmation (%s)", starts[0].Format(time.RFC3339Nano), confirmAt.Format(time.RFC3339Nano))
 	}
@@ -1163,8 +1058,8 @@ func (c *chaos) bmcUnreachable(ctx context.Context, t *testing.T, r *chaosRun) {
 // power. Nothing is fenced while the monitors are unheard; once the path
 // returns, the recovery runs.
 func (c *chaos) enginesCut(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	c.proxy.Cut()
 	restored := false
 	defer func() {
@@ -1194,7 +1089,7 @@ func (c *chaos) enginesCut(ctx context.Context, t *testing.T, r *chaosRun) {
 		return
 	}
 	c.markDetection(ctx, r, rec)
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 3*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 3*time.Minute)
 	if msgs, err := c.stepMessages(ctx, rec.uuid, "fence"); err == nil {
 		for _, m := range msgs {
 			if strings.HasPrefix(m, "HELD: ") {
@@ -1214,8 +1109,8 @@ func (c *chaos) enginesCut(ctx context.Context, t *testing.T, r *chaosRun) {
 // run; its restart fails; the process flow disables the service and
 // nothing is evacuated or fenced.
 func (c *chaos) novaComputeKilled(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, _ := c.begin(ctx, t, r, victimHost, 1, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, _ := c.begin(ctx, t, r, victimHost, 1, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	pid, err := c.pidFromFile(victimHost)
 	require.NoError(t, err)
 	r.origin = time.Now()
@@ -1273,8 +1168,8 @@ func (c *chaos) novaComputeKilled(ctx context.Context, t *testing.T, r *chaosRun
 // takes the recovery, that engine is SIGKILLed. The other replica resumes;
 // every HA instance is evacuated exactly once.
 func (c *chaos) engineSigkill(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 4, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 4, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	r.origin = time.Now()
 	out, err := c.cloudSh(ctx, "power", victimHost, "off")
 	require.NoError(t, err, out)
@@ -1309,7 +1204,7 @@ func (c *chaos) engineSigkill(ctx context.Context, t *testing.T, r *chaosRun) {
 		c.mu.Unlock()
 		c.startWith(t, owner, b[0], b[1])
 	}()
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 4*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 4*time.Minute)
 	if rs, _ := c.recoveries(ctx, victimHost, r.origin); len(rs) > 0 {
 		if rs[0].owner == owner && rs[0].state != "done" {
 			r.fail("the killed engine still owns the recovery")
@@ -1321,8 +1216,8 @@ func (c *chaos) engineSigkill(ctx context.Context, t *testing.T, r *chaosRun) {
 // while they detect it. The notification still arrives once (the spool)
 // and the recovery completes.
 func (c *chaos) rabbitRestart(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	r.origin = time.Now()
 	out, err := c.cloudSh(ctx, "power", victimHost, "off")
 	require.NoError(t, err, out)
@@ -1336,7 +1231,7 @@ func (c *chaos) rabbitRestart(ctx context.Context, t *testing.T, r *chaosRun) {
 		return
 	}
 	c.markDetection(ctx, r, rec)
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 3*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 3*time.Minute)
 	if n, err := c.notificationsSince(ctx, victimHost, r.origin); err != nil || n != 1 {
 		r.violate("%d notifications for %s's one failure (err %v)", n, victimHost, err)
 	}
@@ -1345,8 +1240,8 @@ func (c *chaos) rabbitRestart(ctx context.Context, t *testing.T, r *chaosRun) {
 // postgresRestart: compute-1 loses power and PostgreSQL restarts once the
 // first evacuation is issued. The recovery completes, nothing evacuated twice.
 func (c *chaos) postgresRestart(ctx context.Context, t *testing.T, r *chaosRun) {
-	ids, ha := c.begin(ctx, t, r, victimHost, 4, 1)
-	defer c.end(ctx, t, victimHost)
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 4, 1)
+	defer c.end(ctx, t, prefix, victimHost)
 	r.origin = time.Now()
 	out, err := c.cloudSh(ctx, "power", victimHost, "off")
 	require.NoError(t, err, out)
@@ -1374,7 +1269,7 @@ func (c *chaos) postgresRestart(ctx context.Context, t *testing.T, r *chaosRun) 
 	}
 	r.note("PostgreSQL restarted %.1f s after the power cut, in %.1f s", t0.Sub(r.origin).Seconds(), time.Since(t0).Seconds())
 	c.markDetection(ctx, r, rec)
-	c.evacuationOutcome(ctx, r, victimHost, rec, ids, ha, 3*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, rec, ids, ha, 3*time.Minute)
 }
 
 // stormTwoOfThree: compute-1 and compute-2 lose power at once. The storm
@@ -1382,12 +1277,11 @@ func (c *chaos) postgresRestart(ctx context.Context, t *testing.T, r *chaosRun) 
 // An operator then confirms both off and the HA instances go to compute-3.
 func (c *chaos) stormTwoOfThree(ctx context.Context, t *testing.T, r *chaosRun) {
 	second := hostName(2)
-	ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
-	prefix := c.runPrefix
+	prefix, ids, ha := c.begin(ctx, t, r, victimHost, 2, 1)
 	ids2, ha2 := c.bootMix(ctx, t, prefix+"-b", second, 2, 0)
 	defer func() {
 		c.deleteServers(ctx, prefix+"-b")
-		c.end(ctx, t, victimHost, second)
+		c.end(ctx, t, prefix, victimHost, second)
 	}()
 	r.origin = time.Now()
 	for _, h := range []string{victimHost, second} {
@@ -1437,15 +1331,9 @@ func (c *chaos) stormTwoOfThree(ctx context.Context, t *testing.T, r *chaosRun) 
 			Comment: fmt.Sprintf("chaos storm #%d: %s checked off", r.n, h)}).Extract()
 		require.NoError(t, err, "fence_confirm %s", h)
 	}
-	c.evacuationOutcome(ctx, r, victimHost, recs[0], ids, ha, 3*time.Minute)
+	c.evacuationOutcome(ctx, r, victimHost, prefix, recs[0], ids, ha, 3*time.Minute)
 	sub := &chaosRun{scenario: r.scenario, n: r.n, origin: r.origin, marks: map[string]time.Time{}}
-	c.mu.Lock()
-	c.runPrefix = prefix + "-b"
-	c.mu.Unlock()
-	c.evacuationOutcome(ctx, sub, second, recs[1], ids2, ha2, 3*time.Minute)
-	c.mu.Lock()
-	c.runPrefix = prefix
-	c.mu.Unlock()
+	c.evacuationOutcome(ctx, sub, second, prefix+"-b", recs[1], ids2, ha2, 3*time.Minute)
 	r.violations = append(r.violations, sub.violations...)
 	r.failures = append(r.failures, sub.failures...)
 }

@@ -1,7 +1,7 @@
 // Package wiretest gives tests a second (and third) "broker node": a TCP
 // forwarder on its own loopback port in front of the one real RabbitMQ,
 // which a test can kill to see a client fail over through a multi-host
-// transport_url.
+// transport_url, or cut and restore to see it lose a broker for a while.
 package wiretest
 
 import (
@@ -19,6 +19,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	conns  []net.Conn
 	killed bool
+	cut    bool
 }
 
 // NewProxy listens on a free 127.0.0.1 port and forwards to target
@@ -44,17 +45,28 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		cut := p.cut
+		p.mu.Unlock()
+		if cut {
+			c.Close()
+			continue
+		}
 		b, err := net.Dial("tcp", p.target)
 		if err != nil {
 			c.Close()
 			continue
 		}
 		p.mu.Lock()
-		if p.killed {
+		if p.killed || p.cut {
+			killed := p.killed
 			p.mu.Unlock()
 			c.Close()
 			b.Close()
-			return
+			if killed {
+				return
+			}
+			continue
 		}
 		p.conns = append(p.conns, c, b)
 		p.mu.Unlock()
@@ -78,6 +90,26 @@ func (p *Proxy) Kill() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// Cut closes every forwarded connection and closes each new one at once
+// until Restore, keeping the port: a network path to the broker that
+// fails and comes back.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// Restore forwards new connections again after Cut.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	p.cut = false
+	p.mu.Unlock()
 }
 
 // DeadAddr is a loopback host:port that nothing listens on.

@@ -53,7 +53,7 @@ e2e: services build ## Real Keystone/Placement/Glance/Neutron/Nova (fake driver)
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./test/e2e/
 
 .PHONY: chaos
-chaos: services build ## The failure matrix on the real cloud, from Lazarus's own monitors, two engines (root; ~1 h; LAZARUS_CHAOS_ONLY/RUNS pick rows).
+chaos: services build ## The failure matrix on the real cloud, from Lazarus's own monitors, two engines (root; ~45 min; LAZARUS_CHAOS_ONLY/RUNS pick rows).
 	bash test/e2e/cloud.sh up
 	$(GO) test -tags 'e2e chaos' -count=1 -v -timeout 150m -run TestChaos ./test/e2e/
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 
@@ -66,6 +67,11 @@ func (n novaCompute) EnableService(ctx context.Context, id string) error {
 
 func (n novaCompute) ServersOnHost(ctx context.Context, host string) ([]recovery.Server, error) {
 	ss, err := n.c.ServersOnHost(ctx, host)
+	return ss, mapErr(err)
+}
+
+func (n novaCompute) ServersOnHostSince(ctx context.Context, host string, since time.Time) ([]recovery.Server, error) {
+	ss, err := n.c.ServersOnHostSince(ctx, host, since)
 	return ss, mapErr(err)
 }
 

@@ -55,6 +55,21 @@ func TestAcceptanceReadOnly(t *testing.T) {
 			_, err = c.Migrations(ctx, v.ID)
 			require.NoError(t, err)
 		}
+		// changes-since: every server changed since long ago (deleted
+		// ones too, so a superset), none changed after now.
+		since, err := c.ServersOnHostSince(ctx, s.Host, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+		require.NoError(t, err)
+		sinceIDs := map[string]bool{}
+		for _, v := range since {
+			require.Equal(t, s.Host, v.Host)
+			sinceIDs[v.ID] = true
+		}
+		for _, v := range list {
+			require.True(t, sinceIDs[v.ID], "%s changed since 2000 but not listed", v.ID)
+		}
+		future, err := c.ServersOnHostSince(ctx, s.Host, time.Now().Add(time.Hour))
+		require.NoError(t, err)
+		require.Empty(t, future, "nothing changes in the future")
 		total += len(list)
 		t.Logf("%s: %s/%s forced_down=%t, %d servers", s.Host, s.Status, s.State, s.ForcedDown, len(list))
 	}

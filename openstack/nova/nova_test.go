@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -402,6 +403,33 @@ func TestServersOnHostFollowsEveryPage(t *testing.T) {
 	none, err := b.client.ServersOnHost(ctx, "compute-1")
 	require.NoError(t, err)
 	require.Empty(t, none)
+}
+
+// ServersOnHostSince sends Nova's changes-since (UTC, RFC 3339) with the
+// host filter, on every page.
+func TestServersOnHostSinceSendsChangesSince(t *testing.T) {
+	t.Parallel()
+	b := setup(t, novasim.Options{MaxLimit: 2})
+	ctx := context.Background()
+	for range 3 {
+		_, err := b.sim.AddServer(novasim.ServerSpec{Host: "compute-2"})
+		require.NoError(t, err)
+	}
+	since := time.Date(2026, 12, 4, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+	got, err := b.client.ServersOnHostSince(ctx, "compute-2", since)
+	require.NoError(t, err)
+	require.Len(t, got, 3, "the simulator keeps no change times: it lists all")
+	var pages int
+	for _, r := range b.sim.Requests() {
+		if r.Path == "/servers/detail" {
+			pages++
+			q, err := url.ParseQuery(r.RawQuery)
+			require.NoError(t, err)
+			require.Equal(t, "2026-12-04T18:00:00Z", q.Get("changes-since"))
+			require.Equal(t, "compute-2", q.Get("host"))
+		}
+	}
+	require.Equal(t, 2, pages)
 }
 
 func TestServerActions(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
@@ -124,7 +125,19 @@ const maxServerPages = 10000
 // ServersOnHost returns every server on host, of all tenants, following
 // every page (Masakari reads only the first, capped by Nova's max_limit).
 func (c *Client) ServersOnHost(ctx context.Context, host string) ([]Server, error) {
-	q := url.Values{"all_tenants": {"True"}, "host": {host}}
+	return c.serversOnHost(ctx, host, url.Values{"all_tenants": {"True"}, "host": {host}})
+}
+
+// ServersOnHostSince returns the servers on host, of all tenants, that
+// changed at or after since (Nova's changes-since, compared with Nova's
+// own clock), following every page. Nova includes deleted servers in such
+// a list (status DELETED).
+func (c *Client) ServersOnHostSince(ctx context.Context, host string, since time.Time) ([]Server, error) {
+	return c.serversOnHost(ctx, host, url.Values{"all_tenants": {"True"}, "host": {host},
+		"changes-since": {since.UTC().Format(time.RFC3339)}})
+}
+
+func (c *Client) serversOnHost(ctx context.Context, host string, q url.Values) ([]Server, error) {
 	next := c.sc.ServiceURL("servers", "detail") + "?" + q.Encode()
 	var out []Server
 	seen := map[string]bool{}

@@ -42,6 +42,17 @@ type FakeCompute struct {
 	inflight, maxInflight map[string]int
 	inflightAll, maxAll   int
 	hold                  chan struct{}
+
+	// gets and sinceLists count Server and ServersOnHostSince calls.
+	gets, sinceLists int
+}
+
+// Reads returns how many times a single server was read (Server) and a
+// host's changed servers were listed (ServersOnHostSince).
+func (f *FakeCompute) Reads() (gets, sinceLists int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gets, f.sinceLists
 }
 
 // HoldEvacuations keeps every accepted evacuation in flight (task_state
@@ -272,10 +283,21 @@ func (f *FakeCompute) ServersOnHost(_ context.Context, host string) ([]recovery.
 	return out, nil
 }
 
+// ServersOnHostSince implements recovery.ChangedServerLister. The fake
+// keeps no change times: it lists every server on the host, which a
+// caller filtering by id cannot tell from Nova's shorter list.
+func (f *FakeCompute) ServersOnHostSince(ctx context.Context, host string, _ time.Time) ([]recovery.Server, error) {
+	f.mu.Lock()
+	f.sinceLists++
+	f.mu.Unlock()
+	return f.ServersOnHost(ctx, host)
+}
+
 // Server implements recovery.Compute.
 func (f *FakeCompute) Server(_ context.Context, id string) (recovery.Server, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gets++
 	s, ok := f.servers[id]
 	if !ok {
 		return recovery.Server{}, fmt.Errorf("server %s: %w", id, recovery.ErrNotFound)

@@ -24,9 +24,16 @@ type evacuation struct {
 	mu       sync.Mutex
 	reserved map[string]*sync.Once
 	resErr   map[string]error
-	// fresh holds, per instance, the reading lock took just before it
-	// locked the instance (remember, recall).
+	// fresh holds, per instance, Nova's latest reading that the next
+	// step may reuse (remember, recall): the one lock took just before it
+	// locked the instance, and the one confirm ended on.
 	fresh map[string]reading
+	// reads gathers the confirm polls of the recovery's instances.
+	reads *confirmReads
+	// listed holds, per instance, the failed host's server list as
+	// selectInstances read it (nil when resumed); lock reuses it while it
+	// is younger than VerifyInterval (listedReading).
+	listed map[string]reading
 }
 
 // reading is a server as Nova showed it, and when.
@@ -45,9 +52,9 @@ func (ev *evacuation) remember(srv Server, at time.Time) {
 	ev.fresh[srv.ID] = reading{srv: srv, at: at}
 }
 
-// recall returns (once) the reading lock took of the instance, if it is
-// younger than VerifyInterval: the first read of the evacuation then
-// costs Nova nothing. Once locked by Lazarus no user action can start on
+// recall returns (once) the reading remembered of the instance, if it is
+// younger than VerifyInterval: the first read of the evacuation (after
+// lock), or powerOn's read (after confirm), then costs Nova nothing. Once locked by Lazarus no user action can start on
 // the instance, and Nova itself refuses to evacuate one that is busy
 // (409) or whose host is up again (400), so a reading this recent says
 // what a new one would.
@@ -60,6 +67,22 @@ func (ev *evacuation) recall(id string) (Server, bool) {
 		return Server{}, false
 	}
 	return r.srv, true
+}
+
+// listedReading returns (once) the instance as the failed host's server
+// list showed it, if that list is younger than VerifyInterval: lock then
+// decides on it without a GET of its own. In the first second of a
+// recovery Nova's API is at its busiest, and the list was read a moment
+// before for the same purpose.
+func (ev *evacuation) listedReading(id string) (reading, bool) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	r, ok := ev.listed[id]
+	delete(ev.listed, id)
+	if !ok || time.Since(r.at) >= ev.fl.cfg.VerifyInterval {
+		return reading{}, false
+	}
+	return r, true
 }
 
 func (ev *evacuation) ledger() ledger { return ledgerOf(ev.job) }
@@ -406,7 +429,11 @@ func (run *evacRun) issue(ctx context.Context) (evacState, error) {
 // another host.
 func (run *evacRun) confirm(ctx context.Context) (evacState, error) {
 	ev, failed := run.ev, run.ev.job.Recovery.HostName
-	srv, ok, reason, err := ev.confirm(ctx, run.s, run.issued)
+	target := ""
+	if run.target != nil {
+		target = run.target.Name
+	}
+	srv, ok, reason, err := ev.confirm(ctx, run.s, target, run.issued)
 	run.issued = false
 	run.free()
 	if err != nil {
@@ -497,12 +524,15 @@ func (ev *evacuation) pick(ctx context.Context, f Flavor, tried map[string]bool)
 
 // confirm polls the server every VerifyInterval (the first time after one
 // interval when the evacuation was just issued: Nova cannot be done yet,
-// and its API is busiest then) until it is idle on
+// and its API is busiest then; in rounds with the recovery's other
+// instances, confirmReads) until it is idle on
 // another host in ACTIVE or its original state (ok), or idle back on the
 // failed host or in ERROR (not ok, with the reason), or the evacuation
 // timeout passes.
-func (ev *evacuation) confirm(ctx context.Context, s selected, justIssued bool) (Server, bool, string, error) {
+func (ev *evacuation) confirm(ctx context.Context, s selected, target string, justIssued bool) (Server, bool, string, error) {
 	fl, failed := ev.fl, ev.job.Recovery.HostName
+	ev.reads.enter()
+	defer ev.reads.leave()
 	deadline := time.Now().Add(fl.cfg.WaitAfterEvacuation)
 	var last Server
 	if justIssued {
@@ -511,12 +541,14 @@ func (ev *evacuation) confirm(ctx context.Context, s selected, justIssued bool) 
 		}
 	}
 	for {
-		srv, err := fl.compute.Server(ctx, s.ID)
+		readAt := time.Now()
+		srv, err := ev.reads.read(ctx, s.ID, target)
 		if err == nil {
 			last = srv
 			if srv.TaskState == "" {
 				switch {
 				case srv.Host != failed && arrived(srv, s):
+					ev.remember(srv, readAt) // for powerOn
 					return srv, true, "", nil
 				case srv.VMState == "error":
 					return srv, false, fmt.Sprintf("instance went to ERROR on host %s", srv.Host), nil

@@ -90,7 +90,7 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 		fl.metrics.Step("host", "force_down", time.Since(start))
 	}
 
-	sel, err := fl.selectInstances(ctx, job)
+	sel, listed, err := fl.selectInstances(ctx, job)
 	if err != nil {
 		return workflow.Outcome{}, err
 	}
@@ -102,7 +102,7 @@ func (fl *Flows) hostFailure(ctx context.Context, job *workflow.Job) (workflow.O
 	}
 
 	start := time.Now()
-	results, err := fl.evacuateAll(ctx, job, sel)
+	results, err := fl.evacuateAll(ctx, job, sel, listed)
 	if err != nil {
 		return workflow.Outcome{}, err
 	}
@@ -284,29 +284,32 @@ type selected struct {
 
 // selectInstances lists the failed host's servers (all tenants, all pages)
 // once and journals the choice with one pending vmoves row per instance; a
-// resumed recovery reuses the journaled list.
-func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]selected, error) {
+// resumed recovery reuses the journaled list. listed holds each chosen
+// server as that list showed it, for lock to reuse while it is young (nil
+// when resumed).
+func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]selected, map[string]reading, error) {
 	r := job.Recovery
 	if e, ok := job.Result("select", ""); ok && e.State == store.StepStateSuccess {
 		var sel []selected
 		if err := json.Unmarshal(e.DetailJSON, &sel); err != nil && e.DetailJSON != nil {
-			return nil, fmt.Errorf("decode journaled selection: %w", err)
+			return nil, nil, fmt.Errorf("decode journaled selection: %w", err)
 		}
 		if e.DetailJSON == nil {
 			if b, err := json.Marshal(e.Detail); err == nil {
 				_ = json.Unmarshal(b, &sel)
 			}
 		}
-		return sel, nil
+		return sel, nil, nil
 	}
 	start := time.Now()
 	servers, err := fl.compute.ServersOnHost(ctx, r.HostName)
 	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("list servers on %s: %w", r.HostName, err))
+		return nil, nil, ctxErr(ctx, fmt.Errorf("list servers on %s: %w", r.HostName, err))
 	}
 	chosen := Select(servers, fl.cfg.Select)
 	sel := make([]selected, 0, len(chosen))
 	moves := make([]store.VMove, 0, len(chosen))
+	listed := make(map[string]reading, len(chosen))
 	ha := 0
 	for _, c := range chosen {
 		s := c.Server
@@ -315,6 +318,7 @@ func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]sele
 		}
 		sel = append(sel, withConstraints(selected{ID: s.ID, Name: s.Name, VMState: s.VMState, HA: c.HA, VCPUs: s.Flavor.VCPUs, RAMMB: s.Flavor.RAMMB, DiskGB: s.Flavor.DiskGB}, s))
 		moves = append(moves, store.VMove{InstanceUUID: s.ID, InstanceName: s.Name, SourceHost: r.HostName})
+		listed[s.ID] = reading{srv: s, at: start}
 	}
 	msgs := []store.StepEntry{
 		{Name: "select", Phase: store.StepPhaseProgress, State: store.StepStateRunning, Progress: 0.3,
@@ -325,10 +329,10 @@ func (fl *Flows) selectInstances(ctx context.Context, job *workflow.Job) ([]sele
 	}
 	err = ledgerOf(job).insertPendingVMoves(ctx, moves, msgs...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fl.metrics.Step("host", "select", time.Since(start))
-	return sel, nil
+	return sel, listed, nil
 }
 
 type instanceResult struct {
@@ -346,8 +350,9 @@ type instanceResult struct {
 // as it is locked and the Placer has chosen its target. Until the targets
 // are known the recovery works on the share any recovery gets (one
 // target's, or Threads); then on what its targets take in flight.
-func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selected) ([]instanceResult, error) {
-	ev := &evacuation{fl: fl, job: job, placed: make(chan struct{}), reserved: map[string]*sync.Once{}}
+func (fl *Flows) evacuateAll(ctx context.Context, job *workflow.Job, sel []selected, listed map[string]reading) ([]instanceResult, error) {
+	ev := &evacuation{fl: fl, job: job, placed: make(chan struct{}), reserved: map[string]*sync.Once{}, listed: listed}
+	ev.reads = newConfirmReads(ev)
 	results := make([]instanceResult, len(sel))
 	// A lost lease or a database failure in one instance stops the others
 	// too: the whole recovery resumes from the journal.

@@ -80,11 +80,14 @@ func (ev *evacuation) lock(ctx context.Context, s selected) (locked bool, res in
 		return false, res, false, nil
 	}
 	feat := fl.features()
-	readAt := time.Now()
-	srv, err := fl.compute.Server(ctx, s.ID)
-	if err != nil {
-		// one reads it again and handles a missing or unreadable server.
-		return false, res, false, ctxErr(ctx, nil)
+	listed, ok := ev.listedReading(s.ID)
+	srv, readAt := listed.srv, listed.at
+	if !ok {
+		readAt = time.Now()
+		if srv, err = fl.compute.Server(ctx, s.ID); err != nil {
+			// one reads it again and handles a missing or unreadable server.
+			return false, res, false, ctxErr(ctx, nil)
+		}
 	}
 	ours := hadStep(job, "lock", s.ID, store.StepPhaseIntent) // locked by us just before a crash
 	if srv.Locked && !ours && !(feat.LockReason && ownLock(srv.LockedReason)) {
@@ -191,12 +194,16 @@ func (ev *evacuation) powerOn(ctx context.Context, s selected, res instanceResul
 		}
 		return res, nil
 	}
-	srv, err := fl.compute.Server(ctx, s.ID)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return res, nil
+	// confirm's last reading, when it is recent, says what a new one would.
+	srv, ok := ev.recall(s.ID)
+	if !ok {
+		var err error
+		if srv, err = fl.compute.Server(ctx, s.ID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return res, nil
+			}
+			return res, ctxErr(ctx, fmt.Errorf("read server %s after evacuation: %w", s.ID, err))
 		}
-		return res, ctxErr(ctx, fmt.Errorf("read server %s after evacuation: %w", s.ID, err))
 	}
 	if srv.VMState == "active" && srv.TaskState == "" {
 		return res, nil // kept running (Nova < 2.95)
@@ -222,7 +229,7 @@ func (ev *evacuation) powerOn(ctx context.Context, s selected, res instanceResul
 		if err := sleep(ctx, fl.cfg.VerifyInterval); err != nil {
 			return res, err
 		}
-		srv, err = fl.compute.Server(ctx, s.ID)
+		srv, err := fl.compute.Server(ctx, s.ID)
 		if err == nil && srv.TaskState == "" {
 			switch srv.VMState {
 			case "active":

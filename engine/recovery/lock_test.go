@@ -2,6 +2,7 @@ package recovery_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -23,8 +24,17 @@ type lockingCompute struct {
 	mu         sync.Mutex
 	locked     map[string]string // id -> reason
 	unlocks    map[string]int
+	// lockedOnce and getsBeforeLock count, per instance, the GETs made
+	// before Lazarus first locked it.
+	lockedOnce     map[string]bool
+	getsBeforeLock map[string]int
 	// onLock, when set, runs after a lock took effect (without mu).
 	onLock func(id string)
+}
+
+func newLockingCompute(fc *enginetest.FakeCompute) *lockingCompute {
+	return &lockingCompute{FakeCompute: fc, locked: map[string]string{}, unlocks: map[string]int{},
+		lockedOnce: map[string]bool{}, getsBeforeLock: map[string]int{}}
 }
 
 func (c *lockingCompute) Features() recovery.NovaFeatures {
@@ -38,18 +48,38 @@ func (c *lockingCompute) Server(ctx context.Context, id string) (recovery.Server
 	s, err := c.FakeCompute.Server(ctx, id)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if reason, ok := c.locked[id]; ok {
+	if !c.lockedOnce[id] {
+		c.getsBeforeLock[id]++
+	}
+	return c.showLock(s), err
+}
+
+// ServersOnHost shows locks in the list too, as Nova does.
+func (c *lockingCompute) ServersOnHost(ctx context.Context, host string) ([]recovery.Server, error) {
+	out, err := c.FakeCompute.ServersOnHost(ctx, host)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range out {
+		out[i] = c.showLock(out[i])
+	}
+	return out, err
+}
+
+// showLock adds the lock state to s; c.mu is held.
+func (c *lockingCompute) showLock(s recovery.Server) recovery.Server {
+	if reason, ok := c.locked[s.ID]; ok {
 		s.Locked = true
 		if c.withReason {
 			s.LockedReason = reason
 		}
 	}
-	return s, err
+	return s
 }
 
 func (c *lockingCompute) LockServer(ctx context.Context, id, reason string) error {
 	c.mu.Lock()
 	c.locked[id] = reason
+	c.lockedOnce[id] = true
 	hook := c.onLock
 	c.mu.Unlock()
 	if hook != nil {
@@ -79,7 +109,7 @@ func TestResumeKnowsItsOwnLockWithoutReason(t *testing.T) {
 	for _, h := range []string{"c1", "c2"} {
 		b.addHost(h, false)
 	}
-	lc := &lockingCompute{FakeCompute: b.compute, locked: map[string]string{}, unlocks: map[string]int{}}
+	lc := newLockingCompute(b.compute)
 	id := b.compute.AddServer("c1", "vm", "active", ha(), small)
 	b.compute.KillHost("c1")
 	n := b.notify("c1", stoppedPayload, "", nil)
@@ -116,7 +146,7 @@ func TestForeignLockWithoutReasonIsRespected(t *testing.T) {
 	for _, h := range []string{"c1", "c2"} {
 		b.addHost(h, false)
 	}
-	lc := &lockingCompute{FakeCompute: b.compute, locked: map[string]string{}, unlocks: map[string]int{}}
+	lc := newLockingCompute(b.compute)
 	id := b.compute.AddServer("c1", "vm", "active", ha(), small)
 	lc.locked[id] = "theirs"
 	b.compute.KillHost("c1")
@@ -131,4 +161,74 @@ func TestForeignLockWithoutReasonIsRespected(t *testing.T) {
 	require.Contains(t, msg, "not evacuated: locked by someone other than Lazarus (Nova 2.72 shows no lock reason)")
 	require.Empty(t, b.compute.Evacuations()[id])
 	require.Zero(t, lc.unlocks[id], "their lock is left alone")
+}
+
+// While the failed host's server list is fresh (younger than
+// verify_interval), lock decides on it: no instance is read again before
+// it is locked, a lock someone else set that the list shows is still
+// respected, and the instances are evacuated once and unlocked.
+func TestLockDecidesOnTheFreshHostList(t *testing.T) {
+	t.Parallel()
+	b := setup(t, recovery.MethodAuto)
+	b.cfg.VerifyInterval = 2 * time.Second
+	for _, h := range []string{"c1", "c2", "c3"} {
+		b.addHost(h, false)
+	}
+	lc := newLockingCompute(b.compute)
+	lc.withReason = true
+	var ours []string
+	for i := range 3 {
+		ours = append(ours, b.compute.AddServer("c1", fmt.Sprintf("vm%d", i), "active", ha(), small))
+	}
+	theirs := b.compute.AddServer("c1", "theirs", "active", ha(), small)
+	lc.locked[theirs] = "ops: disk check"
+	b.compute.KillHost("c1")
+	fl := recovery.New(b.cfg, lc, b.fencer, b.confirm, nil, b.metrics)
+	r := workflow.New(b.st, workflow.Config{Owner: "e", LeaseTTL: 5 * time.Second, PollInterval: 20 * time.Millisecond, Workers: 2,
+		ErrorBackoff: 50 * time.Millisecond}, fl.Handle, enginetest.Logger(t), b.metrics)
+	require.NoError(t, r.Start(context.Background()))
+	t.Cleanup(r.Stop)
+	n := b.notify("c1", stoppedPayload, "", nil)
+	status, msg := b.waitStatus(n, "finished", "error")
+	require.Equal(t, "error", status, "their instance stays down")
+	require.Contains(t, msg, `locked by someone other than Lazarus (locked_reason "ops: disk check")`)
+	require.Empty(t, b.compute.Evacuations()[theirs])
+	require.Equal(t, "ops: disk check", lc.locked[theirs], "their lock is left alone")
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	for _, id := range ours {
+		require.Len(t, b.compute.Evacuations()[id], 1, id)
+		require.Zero(t, lc.getsBeforeLock[id], "%s was read again before its lock: the fresh host list says all lock needs", id)
+		require.Equal(t, 1, lc.unlocks[id], id)
+	}
+}
+
+// The confirm polls of a recovery's instances go in rounds: with six
+// instances in flight to two targets for a while, Nova is asked for the
+// hosts' changed servers, not for each instance every verify_interval.
+func TestConfirmPollsInRounds(t *testing.T) {
+	t.Parallel()
+	b := setup(t, recovery.MethodAuto)
+	b.cfg.VerifyInterval = 20 * time.Millisecond
+	b.compute.EvacuateDelay = 400 * time.Millisecond
+	for _, h := range []string{"c1", "c2", "c3"} {
+		b.addHost(h, false)
+	}
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, b.compute.AddServer("c1", fmt.Sprintf("vm%d", i), "active", ha(), small))
+	}
+	b.compute.KillHost("c1")
+	b.engine("e", 5*time.Second)
+	n := b.notify("c1", stoppedPayload, "", nil)
+	status, msg := b.waitStatus(n, "finished", "error")
+	require.Equal(t, "finished", status, msg)
+	for _, id := range ids {
+		require.Len(t, b.compute.Evacuations()[id], 1, id)
+	}
+	gets, lists := b.compute.Reads()
+	// One GET per instance per 20 ms over 400 ms would be at least 6×19;
+	// in rounds, the GETs are the locks' reads at most (one each).
+	require.Positive(t, lists, "confirm listed the hosts' changed servers")
+	require.LessOrEqual(t, gets, len(ids), "confirm polled each instance on its own (%d GETs, %d lists)", gets, lists)
 }

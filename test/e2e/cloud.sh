@@ -653,13 +653,33 @@ start_networks() {
 }
 
 start_bmcs() {
-	local i host
+	local i host try
 	for i in "${!COMPUTES[@]}"; do
 		host=${COMPUTES[$i]}
 		if running "bmc-$host"; then continue; fi
 		write_bmc_config "$i"
-		start "bmc-$host" ipmi_sim -c "$STATE/bmc/$host/lan.conf" -f "$ETC/bmc.emu" -s "$STATE/bmc/$host/state" -n
+		# ipmi_sim has been seen to exit right after printing its version
+		# (one BMC of three, once): wait for its UDP port, start it again if
+		# it died, rather than let power_on_computes time out against it.
+		for try in 1 2 3; do
+			start "bmc-$host" ipmi_sim -c "$STATE/bmc/$host/lan.conf" -f "$ETC/bmc.emu" -s "$STATE/bmc/$host/state" -n
+			if wait_bmc_port "bmc-$host" "$((BMC_BASE_PORT + i + 1))"; then break; fi
+			[ "$try" = 3 ] && die "bmc-$host (ipmi_sim) does not stay up; see $LOGS/bmc-$host.log"
+			log "bmc-$host exited before binding UDP $((BMC_BASE_PORT + i + 1)); starting it again"
+		done
 	done
+}
+
+# wait_bmc_port NAME PORT: true once NAME's ipmi_sim listens on UDP PORT,
+# false as soon as it is gone (or after 10 s).
+wait_bmc_port() {
+	local n
+	for n in $(seq 1 100); do
+		running "$1" || return 1
+		if ss -Hlun "sport = :$2" | grep -q .; then return 0; fi
+		sleep 0.1
+	done
+	return 1
 }
 
 # ipmi HOST ARGS...: ipmitool against HOST's BMC (password from a file, never argv).

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -101,8 +102,9 @@ func (cr *confirmReads) read(ctx context.Context, id, target string) (Server, er
 	r.want[id] = target
 	cr.mu.Unlock()
 	if lead {
-		// The first poll runs the round in its own goroutine: the
-		// instances of one recovery share ctx, so it ends with theirs.
+		// The first poll runs the round, in its own goroutine: the
+		// instances of one recovery share ctx, so the round ends with
+		// theirs.
 		cr.run(ctx, r)
 	}
 	select {
@@ -112,7 +114,11 @@ func (cr *confirmReads) read(ctx context.Context, id, target string) (Server, er
 	}
 	res, ok := r.got[id]
 	if !ok {
-		return Server{}, context.Cause(ctx)
+		// Only a round ended by ctx leaves a poll without a reading.
+		if err := context.Cause(ctx); err != nil {
+			return Server{}, err
+		}
+		return Server{}, fmt.Errorf("confirm round ended without a reading of server %s", id)
 	}
 	return res.srv, res.err
 }

@@ -415,21 +415,26 @@ func TestServersOnHostSinceSendsChangesSince(t *testing.T) {
 		_, err := b.sim.AddServer(novasim.ServerSpec{Host: "compute-2"})
 		require.NoError(t, err)
 	}
-	since := time.Date(2026, 12, 4, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+	since := time.Now().Add(-time.Hour).Truncate(time.Second).In(time.FixedZone("CET", 3600))
 	got, err := b.client.ServersOnHostSince(ctx, "compute-2", since)
 	require.NoError(t, err)
-	require.Len(t, got, 3, "the simulator keeps no change times: it lists all")
+	require.Len(t, got, 3, "all three changed (were created) within the hour")
+	future, err := b.client.ServersOnHostSince(ctx, "compute-2", time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, future)
 	var pages int
 	for _, r := range b.sim.Requests() {
 		if r.Path == "/servers/detail" {
 			pages++
 			q, err := url.ParseQuery(r.RawQuery)
 			require.NoError(t, err)
-			require.Equal(t, "2026-12-04T18:00:00Z", q.Get("changes-since"))
 			require.Equal(t, "compute-2", q.Get("host"))
+			if pages <= 2 {
+				require.Equal(t, since.UTC().Format("2006-01-02T15:04:05Z"), q.Get("changes-since"))
+			}
 		}
 	}
-	require.Equal(t, 2, pages)
+	require.Equal(t, 3, pages, "two pages, then the empty future list")
 }
 
 func TestServerActions(t *testing.T) {

@@ -148,6 +148,7 @@ func TestAcceptanceAnswersLikeRealNova(t *testing.T) {
 		{"microversion too new", "GET", "/os-services", "2.200", ``, true},
 		{"negative limit", "GET", "/servers/detail?all_tenants=1&limit=-1", "2.53", ``, true},
 		{"unknown marker", "GET", "/servers/detail?all_tenants=1&marker=nope", "2.53", ``, true},
+		{"bad changes-since", "GET", "/servers/detail?all_tenants=1&changes-since=yesterday", "2.53", ``, false},
 		{"unknown aggregate", "POST", "/os-aggregates/99999/action", "2.53", `{"add_host":{"host":"compute-1"}}`, true},
 		{"list migrations", "GET", "/os-migrations?instance_uuid=" + missing, "2.53", ``, true},
 		{"list hypervisors", "GET", "/os-hypervisors/detail", "2.53", ``, true},

@@ -227,6 +227,17 @@ func (s *Sim) listServers(w http.ResponseWriter, r *http.Request, c *call) {
 	} else if allTenants {
 		tenant = ""
 	}
+	// changes-since keeps the servers updated at or after it (Nova also
+	// lists deleted ones; the simulator forgets a deleted server).
+	var since time.Time
+	if v := q.Get("changes-since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			novaError(w, http.StatusBadRequest, fmt.Sprintf("Invalid input for query parameters changes-since. Value: %s. '%s' is not a 'date-time'", v, v))
+			return
+		}
+		since = t
+	}
 	list := s.serverSeq
 	if hn, ok := q["host"]; ok {
 		list = nil
@@ -248,7 +259,7 @@ func (s *Sim) listServers(w http.ResponseWriter, r *http.Request, c *call) {
 		if len(out) == limit {
 			break
 		}
-		if tenant != "" && v.tenant != tenant {
+		if (tenant != "" && v.tenant != tenant) || v.updated.Before(since) {
 			continue
 		}
 		out = append(out, s.renderServer(r, v, c.mv))

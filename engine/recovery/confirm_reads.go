@@ -27,7 +27,7 @@ const maxRoundReads = 8
 // confirmReads gathers the confirm polls of one recovery's instances into
 // rounds. While two or more of its instances are being confirmed, a poll
 // joins the round gathering polls (started by the first poll since the
-// last round, which waits confirmGather for the others), and a round
+// last round, which waits gather() for the others), and a round
 // lists, once each, the failed host and every target it names, with
 // changes-since the recovery began: those lists hold exactly the
 // instances Nova has touched since, in fewer calls than one GET per
@@ -102,9 +102,9 @@ func (cr *confirmReads) read(ctx context.Context, id, target string) (Server, er
 	r.want[id] = target
 	cr.mu.Unlock()
 	if lead {
-		// The first poll runs the round, in its own goroutine: the
-		// instances of one recovery share ctx, so the round ends with
-		// theirs.
+		// The first poll runs the round itself, in its own goroutine
+		// (no goroutine outlives the polls): the instances of one
+		// recovery share ctx, so the round ends with theirs.
 		cr.run(ctx, r)
 	}
 	select {

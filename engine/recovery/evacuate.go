@@ -54,19 +54,13 @@ func (ev *evacuation) remember(srv Server, at time.Time) {
 
 // recall returns (once) the reading remembered of the instance, if it is
 // younger than VerifyInterval: the first read of the evacuation (after
-// lock), or powerOn's read (after confirm), then costs Nova nothing. Once locked by Lazarus no user action can start on
-// the instance, and Nova itself refuses to evacuate one that is busy
-// (409) or whose host is up again (400), so a reading this recent says
-// what a new one would.
+// lock), or powerOn's read (after confirm), then costs Nova nothing. Once
+// locked by Lazarus no user action can start on the instance, and Nova
+// itself refuses to evacuate one that is busy (409) or whose host is up
+// again (400), so a reading this recent says what a new one would.
 func (ev *evacuation) recall(id string) (Server, bool) {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
-	r, ok := ev.fresh[id]
-	delete(ev.fresh, id)
-	if !ok || time.Since(r.at) >= ev.fl.cfg.VerifyInterval {
-		return Server{}, false
-	}
-	return r.srv, true
+	r, ok := ev.take(ev.fresh, id)
+	return r.srv, ok
 }
 
 // listedReading returns (once) the instance as the failed host's server
@@ -75,10 +69,16 @@ func (ev *evacuation) recall(id string) (Server, bool) {
 // recovery Nova's API is at its busiest, and the list was read a moment
 // before for the same purpose.
 func (ev *evacuation) listedReading(id string) (reading, bool) {
+	return ev.take(ev.listed, id)
+}
+
+// take removes id's reading from m (one of ev's maps) and returns it if it
+// is younger than VerifyInterval.
+func (ev *evacuation) take(m map[string]reading, id string) (reading, bool) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	r, ok := ev.listed[id]
-	delete(ev.listed, id)
+	r, ok := m[id]
+	delete(m, id)
 	if !ok || time.Since(r.at) >= ev.fl.cfg.VerifyInterval {
 		return reading{}, false
 	}

@@ -68,7 +68,13 @@ var small = recovery.Flavor{VCPUs: 1, RAMMB: 1024, DiskGB: 10}
 // engine starts a runner named owner with the bundle's flows.
 func (b *testBundle) engine(owner string, ttl time.Duration) *workflow.Runner {
 	b.t.Helper()
-	fl := recovery.New(b.cfg, b.compute, b.fencer, b.confirm, nil, b.metrics)
+	return b.engineOn(owner, ttl, b.compute)
+}
+
+// engineOn is engine with c, a wrapper of b.compute, as the engine's Nova.
+func (b *testBundle) engineOn(owner string, ttl time.Duration, c recovery.Compute) *workflow.Runner {
+	b.t.Helper()
+	fl := recovery.New(b.cfg, c, b.fencer, b.confirm, nil, b.metrics)
 	r := workflow.New(b.st, workflow.Config{Owner: owner, LeaseTTL: ttl, PollInterval: 20 * time.Millisecond, Workers: 8, ErrorBackoff: 50 * time.Millisecond},
 		fl.Handle, enginetest.Logger(b.t), b.metrics)
 	require.NoError(b.t, r.Start(context.Background()))

@@ -127,11 +127,7 @@ func TestResumeKnowsItsOwnLockWithoutReason(t *testing.T) {
 	require.Contains(t, lc.locked, id, "the doomed engine's lock stays")
 	require.Empty(t, b.compute.Evacuations()[id])
 
-	fl := recovery.New(b.cfg, lc, b.fencer, b.confirm, nil, b.metrics)
-	r := workflow.New(b.st, workflow.Config{Owner: "survivor", LeaseTTL: 5 * time.Second, PollInterval: 20 * time.Millisecond, Workers: 2,
-		ErrorBackoff: 50 * time.Millisecond}, fl.Handle, enginetest.Logger(t), b.metrics)
-	require.NoError(t, r.Start(ctx))
-	t.Cleanup(r.Stop)
+	b.engineOn("survivor", 5*time.Second, lc)
 	status, msg := b.waitStatus(n, "finished", "error")
 	require.Equal(t, "finished", status, msg)
 	require.Len(t, b.compute.Evacuations()[id], 1)
@@ -150,11 +146,7 @@ func TestForeignLockWithoutReasonIsRespected(t *testing.T) {
 	id := b.compute.AddServer("c1", "vm", "active", ha(), small)
 	lc.locked[id] = "theirs"
 	b.compute.KillHost("c1")
-	fl := recovery.New(b.cfg, lc, b.fencer, b.confirm, nil, b.metrics)
-	r := workflow.New(b.st, workflow.Config{Owner: "e", LeaseTTL: 5 * time.Second, PollInterval: 20 * time.Millisecond, Workers: 2,
-		ErrorBackoff: 50 * time.Millisecond}, fl.Handle, enginetest.Logger(t), b.metrics)
-	require.NoError(t, r.Start(context.Background()))
-	t.Cleanup(r.Stop)
+	b.engineOn("e", 5*time.Second, lc)
 	n := b.notify("c1", stoppedPayload, "", nil)
 	status, msg := b.waitStatus(n, "finished", "error")
 	require.Equal(t, "error", status)
@@ -183,11 +175,7 @@ func TestLockDecidesOnTheFreshHostList(t *testing.T) {
 	theirs := b.compute.AddServer("c1", "theirs", "active", ha(), small)
 	lc.locked[theirs] = "ops: disk check"
 	b.compute.KillHost("c1")
-	fl := recovery.New(b.cfg, lc, b.fencer, b.confirm, nil, b.metrics)
-	r := workflow.New(b.st, workflow.Config{Owner: "e", LeaseTTL: 5 * time.Second, PollInterval: 20 * time.Millisecond, Workers: 2,
-		ErrorBackoff: 50 * time.Millisecond}, fl.Handle, enginetest.Logger(t), b.metrics)
-	require.NoError(t, r.Start(context.Background()))
-	t.Cleanup(r.Stop)
+	b.engineOn("e", 5*time.Second, lc)
 	n := b.notify("c1", stoppedPayload, "", nil)
 	status, msg := b.waitStatus(n, "finished", "error")
 	require.Equal(t, "error", status, "their instance stays down")

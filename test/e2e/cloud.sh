@@ -673,8 +673,8 @@ start_bmcs() {
 # wait_bmc_port NAME PORT: true once NAME's ipmi_sim listens on UDP PORT,
 # false as soon as it is gone (or after 10 s).
 wait_bmc_port() {
-	local n
-	for n in $(seq 1 100); do
+	local _i
+	for _i in $(seq 1 100); do
 		running "$1" || return 1
 		if ss -Hlun "sport = :$2" | grep -q .; then return 0; fi
 		sleep 0.1
